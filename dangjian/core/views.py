@@ -1,0 +1,49 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from dangjian.compliance.engine import findings_for
+from dangjian.core import scoping
+from dangjian.members.models import Person, Status
+from dangjian.orgs.models import Organisation, OrgKind
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+@login_required
+@require_GET
+def home(request):
+    """工作台: what the user's role needs first."""
+    user = request.user
+    context = {}
+    if scoping.has_party_scope(user):
+        orgs = list(Organisation.objects.visible_to(user).active())
+        by_kind = {}
+        for org in orgs:
+            by_kind[org.kind] = by_kind.get(org.kind, 0) + 1
+        status_counts = dict(
+            Person.objects.visible_to(user).values_list("status").annotate(n=Count("id")).values_list("status", "n")
+        )
+        findings = findings_for(orgs)
+        context.update(
+            org_counts=[(OrgKind(k).label, by_kind.get(k, 0)) for k in OrgKind.values if by_kind.get(k)],
+            status_counts=[(Status(s).label, status_counts.get(s, 0))
+                           for s in (Status.FULL, Status.PROBATIONARY, Status.CANDIDATE, Status.ACTIVIST,
+                                     Status.APPLICANT)],
+            member_total=status_counts.get(Status.FULL, 0) + status_counts.get(Status.PROBATIONARY, 0),
+            findings=findings[:20],
+            findings_total=len(findings),
+            scopes=[{"org_id": oid, "name": name, "role": role} for _, role, oid, name in scoping._assignments(user)],
+        )
+    person = getattr(user, "person", None) if hasattr(user, "person") else None
+    context["own_person"] = person
+    return render(request, "core/home.html", context)

@@ -1,0 +1,14 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("dangjian.core.urls")),
+    path("accounts/", include("dangjian.accounts.urls")),
+    path("orgs/", include("dangjian.orgs.urls")),
+    path("members/", include("dangjian.members.urls")),
+    path("rules/", include("dangjian.compliance.urls")),
+]
+
+handler400 = "dangjian.core.errors.bad_request"
+handler403 = "dangjian.core.errors.forbidden"
+handler404 = "dangjian.core.errors.not_found"
+handler500 = "dangjian.core.errors.server_error"
