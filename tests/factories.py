@@ -23,11 +23,11 @@ def make_id_number(birth: date, seq=None, female=False):
 def make_org(parent=None, name=None, kind=None, founded_on=date(2010, 1, 1), unit_name=""):
     n = next(_seq)
     if parent is None:
-        return Organisation.add_root(name=name or f"教育工委{n}", kind=kind or OrgKind.WORK_COMMITTEE,
-                                     founded_on=founded_on, unit_name=unit_name)
+        return Organisation.objects.add_root(dict(name=name or f"教育工委{n}", kind=kind or OrgKind.WORK_COMMITTEE,
+                                                  founded_on=founded_on, unit_name=unit_name))
     parent.refresh_from_db()
-    return parent.add_child(name=name or f"组织{n}", kind=kind or OrgKind.BRANCH, founded_on=founded_on,
-                            unit_name=unit_name)
+    return Organisation.objects.add_child(parent, dict(name=name or f"组织{n}", kind=kind or OrgKind.BRANCH,
+                                                       founded_on=founded_on, unit_name=unit_name))
 
 
 def make_tree():

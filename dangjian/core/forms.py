@@ -24,3 +24,15 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form, exc):
+    """Put a service's ValidationError onto the form: field errors where the field exists."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            for error in errors:
+                form.add_error(target, error.messages[0] if hasattr(error, "messages") else str(error))
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)

@@ -175,6 +175,13 @@ class Person(models.Model):
         }
 
 
+SNAPSHOT_LABELS = {
+    "name": "姓名", "gender": "性别", "ethnicity": "民族", "birth_date": "出生日期", "education": "学历",
+    "occupation": "职业类别", "professional_title": "职称", "posts": "岗位", "id_number": "身份证号",
+    "phone": "手机号", "org": "所在党组织", "group": "党小组", "status": "政治面貌",
+}
+
+
 class StatusEvent(models.Model):
     """A change of party status, effective on a date, with its evidence."""
 
@@ -226,3 +233,7 @@ class PersonChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+
+    def rows(self):
+        """[(label, before, after)] for display."""
+        return [(SNAPSHOT_LABELS.get(key, key), self.before.get(key), value) for key, value in self.after.items()]

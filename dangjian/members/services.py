@@ -50,7 +50,7 @@ def _check_org(org):
 def _check_group(group, org):
     if group is None:
         return
-    if group.kind != OrgKind.GROUP or group.get_parent().pk != org.pk:
+    if group.kind != OrgKind.GROUP or group.depth != org.depth + 1 or not group.path.startswith(org.path):
         raise ValidationError({"group": "党小组必须是所在党支部下的党小组。"})
 
 
@@ -90,6 +90,16 @@ def _validate_dates(person):
         raise ValidationError({"joined_on": "预备党员须填写入党日期（支部大会通过日期）。"})
 
 
+def _default_status_since(status, applied_on, joined_on, full_member_on):
+    if status == Status.FULL and full_member_on:
+        return full_member_on
+    if status == Status.PROBATIONARY and joined_on:
+        return joined_on
+    if status == Status.APPLICANT and applied_on:
+        return applied_on
+    return date.today()
+
+
 @transaction.atomic
 def person_create(*, actor, org, name, gender, birth_date, status, id_number="", phone="", group=None,
                   status_since=None, applied_on=None, joined_on=None, full_member_on=None, **fields):
@@ -97,7 +107,8 @@ def person_create(*, actor, org, name, gender, birth_date, status, id_number="",
     _check_org(org)
     _check_group(group, org)
     person = Person(org=org, group=group, name=(name or "").strip(), gender=gender, birth_date=birth_date,
-                    status=status, status_since=status_since or joined_on or date.today(), applied_on=applied_on,
+                    status=status, status_since=status_since or _default_status_since(
+                        status, applied_on, joined_on, full_member_on), applied_on=applied_on,
                     joined_on=joined_on, full_member_on=full_member_on,
                     **{k: v for k, v in fields.items() if k in PLAIN_FIELDS})
     _apply_id_number(person, id_number)
@@ -115,7 +126,7 @@ def person_create(*, actor, org, name, gender, birth_date, status, id_number="",
 @transaction.atomic
 def person_update(*, actor, person, id_number=None, phone=None, **fields):
     """Edit a person's record (not status nor organisation: those have their own actions)."""
-    person = Person.objects.select_for_update().select_related("org", "group").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("org", "group").get(pk=person.pk)
     _require_write(actor, person.org)
     before = person.snapshot()
     changed = []
@@ -152,7 +163,7 @@ def person_update(*, actor, person, id_number=None, phone=None, **fields):
 def person_change_status(*, actor, person, status, effective_on, decided_by="", decision_date=None,
                          approval_no="", note=""):
     """Record a change of party status with its evidence."""
-    person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("org").get(pk=person.pk)
     _require_write(actor, person.org)
     current = Status(person.status)
     status = Status(status)
@@ -194,7 +205,7 @@ def person_change_status(*, actor, person, status, effective_on, decided_by="", 
 @transaction.atomic
 def person_move(*, actor, person, new_org, effective_on, note=""):
     """Move a person's 组织关系 to another organisation inside the actor's scope (one action, nothing lost)."""
-    person = Person.objects.select_for_update().select_related("org").get(pk=person.pk)
+    person = Person.objects.select_for_update(of=("self",)).select_related("org").get(pk=person.pk)
     _require_write(actor, person.org)
     _require_write(actor, new_org)
     _check_org(new_org)

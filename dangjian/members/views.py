@@ -1,8 +1,166 @@
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core import scoping
+from dangjian.core.forms import add_service_errors
+from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
+from dangjian.orgs.selectors import writable_orgs
+
+from . import services
+from .forms import MoveForm, PersonForm, StatusChangeForm
+from .models import Person, Status
+
+EDIT_FIELDS = ["name", "gender", "ethnicity", "birth_date", "education", "occupation", "professional_title",
+               "is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "group",
+               "applied_on", "joined_on", "full_member_on"]
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404
+@login_required
+@require_GET
+def roster(request):
+    from . import selectors
+
+    if not scoping.has_party_scope(request.user):
+        raise PermissionDenied("您没有查看名册的权限")
+    people, filters = selectors.roster_queryset(request.user, request.GET)
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "orgs": Organisation.objects.visible_to(request.user).active().exclude(kind=OrgKind.GROUP),
+        "statuses": [("all", "全部（含已离开）"), ("members", "党员（正式+预备）")] + Status.choices,
+        "posts": selectors.POSTS,
+        "age_bands": selectors.AGE_BANDS,
+        "years_bands": selectors.YEARS_BANDS,
+        "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
+    }
+    template = "members/_roster_table.html" if request.htmx and not request.htmx.boosted else "members/roster.html"
+    return render(request, template, context)
 
 
-roster = person_create = person_detail = person_edit = person_status = person_move = person_unmask = _todo
+def _person_form(request, *, person=None):
+    orgs = writable_orgs(request.user).exclude(kind=OrgKind.GROUP)
+    groups = writable_orgs(request.user, kinds=[OrgKind.GROUP])
+    initial = {}
+    if person is not None:
+        initial = {field: getattr(person, field) for field in EDIT_FIELDS}
+        initial["id_number"] = ""
+    elif request.GET.get("org"):
+        initial["org"] = request.GET["org"]
+    return PersonForm(request.POST or None, orgs=orgs, groups=groups, editing=person is not None,
+                      initial=initial)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_create(request):
+    if not scoping.scope_paths(request.user, WRITE_ROLES):
+        raise PermissionDenied("您没有新增人员的权限")
+    form = _person_form(request)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            person = services.person_create(actor=request.user, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已新增“{person.name}”。")
+            return redirect("members:detail", person.pk)
+    return render(request, "members/form.html", {"form": form, "title": "新增人员"},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_GET
+def person_detail(request, pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org", "group", "user"), pk)
+    context = {
+        "person": person,
+        "can_write": scoping.can_write(request.user, person.org),
+        "can_unmask": scoping.can_unmask(request.user, person.org),
+        "status_events": list(person.status_events.select_related("actor")),
+        "memberships": list(person.memberships.select_related("org")),
+        "changes": list(person.changes.select_related("actor")[:30]),
+        "posts": list(CommitteePost.objects.filter(person=person).select_related("org")),
+        "age": person.age_on(),
+        "party_years": person.party_years_on(),
+    }
+    return render(request, "members/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_edit(request, pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org", "group"), pk, write=True)
+    form = _person_form(request, person=person)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        id_number = data.pop("id_number") or None  # blank keeps the stored number
+        try:
+            services.person_update(actor=request.user, person=person, id_number=id_number, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("members:detail", person.pk)
+    return render(request, "members/form.html", {"form": form, "title": f"修改：{person.name}", "person": person},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_status(request, pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org"), pk, write=True)
+    allowed = sorted(services.TRANSITIONS[Status(person.status)], key=lambda s: Status.values.index(s))
+    form = StatusChangeForm(request.POST or None, allowed=allowed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_change_status(actor=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已记录状态变更。")
+            return redirect("members:detail", person.pk)
+    return render(request, "members/form.html", {
+        "form": form, "title": f"变更政治面貌/党籍状态：{person.name}", "person": person,
+        "hint": f"当前状态：{person.get_status_display()}（{person.status_since or '—'} 起）。每项变更须有生效日期和依据。",
+        "empty": not allowed}, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def person_move(request, pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org"), pk, write=True)
+    orgs = writable_orgs(request.user).exclude(kind=OrgKind.GROUP).exclude(pk=person.org_id)
+    form = MoveForm(request.POST or None, orgs=orgs)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.person_move(actor=request.user, person=person, new_org=data["new_org"],
+                                 effective_on=data["effective_on"], note=data["note"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已转接组织关系。")
+            return redirect("members:detail", person.pk)
+    return render(request, "members/form.html", {
+        "form": form, "title": f"组织关系转接：{person.name}", "person": person,
+        "hint": "在本辖区内转接（如教师交流轮岗），原组织记录截止于转接日期，历史完整保留。"},
+        status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def person_unmask(request, pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org"), pk)
+    if not scoping.can_unmask(request.user, person.org):
+        scoping.deny(request, "members.person", pk, forbidden=True)
+    values = services.person_unmask(actor=request.user, person=person)
+    return render(request, "members/_unmasked.html", {"person": person, **values})

@@ -49,12 +49,9 @@ class OrganisationQuerySet(MP_NodeQuerySet):
         return self.filter(path__startswith=org.path)
 
 
-class OrganisationManager(MP_NodeManager):
+class OrganisationManager(MP_NodeManager.from_queryset(OrganisationQuerySet)):
     def get_queryset(self):
-        return OrganisationQuerySet(self.model).order_by("path")
-
-    def visible_to(self, user):
-        return self.get_queryset().visible_to(user)
+        return OrganisationQuerySet(self.model, using=self._db).order_by("path")
 
 
 class Organisation(MP_Node):

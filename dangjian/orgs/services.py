@@ -47,7 +47,10 @@ def org_create(*, actor, parent, name, kind, founded_on, unit_name="", code=""):
                   code=(code or "").strip())
     probe = Organisation(**fields)
     probe.full_clean(exclude=["path", "depth", "numchild"])
-    org = parent.add_child(**fields) if parent is not None else Organisation.add_root(**fields)
+    if parent is None:
+        org = Organisation.objects.add_root(fields)
+    else:
+        org = Organisation.objects.add_child(parent, fields)
     _event(org, OrgEvent.Kind.CREATE, actor, founded_on, {}, org.snapshot())
     return org
 
@@ -89,11 +92,11 @@ def org_move(*, actor, org, new_parent, effective_on, note=""):
     _check_child_kind(new_parent, org.kind)
     if org.is_dissolved:
         raise ValidationError("已撤销的组织不能调整隶属关系。")
-    old_parent = org.get_parent()
+    old_parent = Organisation.objects.get_parent(org)
     if old_parent is not None and old_parent.pk == new_parent.pk:
         raise ValidationError({"parent": "新上级与原上级相同。"})
     before = {**org.snapshot(), "parent": old_parent.name if old_parent else None}
-    org.move(new_parent, pos="sorted-child" if Organisation.node_order_by else "last-child")
+    Organisation.objects.move(org, new_parent, pos="last-child")
     org = Organisation.objects.get(pk=org.pk)
     after = {**org.snapshot(), "parent": new_parent.name}
     _event(org, OrgEvent.Kind.MOVE, actor, effective_on, before, after, note)
@@ -109,10 +112,10 @@ def org_upgrade(*, actor, org, effective_on, new_name=None, note=""):
         raise ValidationError(f"{org.get_kind_display()}不能升格。")
     if org.is_dissolved:
         raise ValidationError("已撤销的组织不能升格。")
-    parent = org.get_parent()
+    parent = Organisation.objects.get_parent(org)
     if parent is not None and target not in ALLOWED_CHILDREN[OrgKind(parent.kind)]:
         raise ValidationError(f"{parent.get_kind_display()}下不能设立{target.label}，请先调整隶属关系。")
-    if org.get_children().filter(kind=OrgKind.GROUP, dissolved_on__isnull=True).exists():
+    if Organisation.objects.get_children(org).filter(kind=OrgKind.GROUP, dissolved_on__isnull=True).exists():
         raise ValidationError("升格前请先撤销或调整该支部下的党小组。")
     before = org.snapshot()
     org.kind = target
@@ -133,7 +136,7 @@ def org_dissolve(*, actor, org, dissolved_on, note=""):
         raise ValidationError("该组织已撤销。")
     if dissolved_on < org.founded_on:
         raise ValidationError({"dissolved_on": "撤销日期不能早于成立日期。"})
-    if org.get_descendants().filter(dissolved_on__isnull=True).exists():
+    if Organisation.objects.get_descendants(org).filter(dissolved_on__isnull=True).exists():
         raise ValidationError("请先撤销或移出下级组织。")
     from dangjian.members.models import Person
 
