@@ -1,14 +1,21 @@
 """Findings: what the rules say about the records, computed on demand.
 
 Each app's `checks.py` yields `Finding`s for a set of organisations; the engine
-resolves the effective rule settings (nearest ancestor override) once per request.
+resolves the effective rule settings (nearest ancestor override) once per request,
+with a single query for all overrides that could apply.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+from django.utils import timezone
 
 from .models import RuleOverride
 from .rulebook import RULES_BY_ID, Severity
+
+# Above this many candidate ancestor paths, load every override instead of an IN list:
+# overrides are configuration (few rows), and a huge IN list strains both databases.
+_MAX_PATHS_IN_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -34,35 +41,87 @@ class Finding:
         return Severity.LABELS[self.severity]
 
 
+@dataclass(frozen=True)
+class Effective:
+    """The setting of one rule at one organisation, and where it comes from."""
+
+    rule_id: str
+    enabled: bool
+    params: dict = field(default_factory=dict)
+    override_id: int | None = None       # the override that decides it (None: the rulebook default)
+    from_org_id: int | None = None
+    from_org_name: str = ""
+    reason: str = ""
+    own: bool = False                     # the override sits on the organisation itself
+
+    @property
+    def is_default(self):
+        return self.override_id is None
+
+    @property
+    def rule(self):
+        return RULES_BY_ID[self.rule_id]
+
+    @property
+    def origin_label(self):
+        if self.is_default:
+            return "默认"
+        if self.own:
+            return "本组织调整"
+        return f"继承自{self.from_org_name}"
+
+
+def _ancestor_paths(path, steplen):
+    return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
+
+
 class Rulebook:
     """Effective settings for organisations, from one query of overrides on their ancestors."""
 
     def __init__(self, orgs):
+        from dangjian.orgs.models import Organisation
+
+        self._steplen = Organisation.steplen
         paths = {o.path for o in orgs}
-        ancestor_paths = {p[: i] for p in paths for i in range(4, len(p) + 1, 4)}
+        ancestor_paths = {a for p in paths for a in _ancestor_paths(p, self._steplen)}
         self._overrides = {}
-        for row in RuleOverride.objects.filter(org__path__in=ancestor_paths).values(
-                "org__path", "rule_id", "enabled", "params"):
+        if not ancestor_paths:
+            return
+        rows = RuleOverride.objects.all()
+        if len(ancestor_paths) <= _MAX_PATHS_IN_QUERY:
+            rows = rows.filter(org__path__in=ancestor_paths)
+        for row in rows.values("id", "org_id", "org__path", "org__name", "rule_id", "enabled", "params", "reason"):
             self._overrides[(row["org__path"], row["rule_id"])] = row
+
+    def resolve(self, org, rule_id):
+        """The `Effective` setting of a rule at an organisation: the nearest override on the
+        organisation or an ancestor wins; without one, the rulebook default."""
+        rule = RULES_BY_ID[rule_id]
+        for end in range(len(org.path), 0, -self._steplen):
+            row = self._overrides.get((org.path[:end], rule_id))
+            if row is not None:
+                return Effective(rule_id, row["enabled"], {**rule.params, **(row["params"] or {})},
+                                 override_id=row["id"], from_org_id=row["org_id"], from_org_name=row["org__name"],
+                                 reason=row["reason"], own=row["org_id"] == org.pk)
+        return Effective(rule_id, rule.enabled, dict(rule.params))
 
     def setting(self, org, rule_id):
         """(enabled, params) for a rule at an organisation."""
-        rule = RULES_BY_ID[rule_id]
-        for end in range(len(org.path), 0, -4):
-            row = self._overrides.get((org.path[:end], rule_id))
-            if row is not None:
-                return row["enabled"], {**rule.params, **(row["params"] or {})}
-        return rule.enabled, dict(rule.params)
+        effective = self.resolve(org, rule_id)
+        return effective.enabled, effective.params
+
+
+SEVERITY_ORDER = {Severity.OVERDUE: 0, Severity.SOON: 1, Severity.INFO: 2}
 
 
 def findings_for(orgs, on=None):
-    """All findings for these organisations (each app contributes its checks)."""
+    """All findings for these organisations (each app contributes its checks).
+    Query count does not depend on how many organisations are passed."""
     from dangjian.orgs import checks as org_checks
 
     orgs = list(orgs)
     rulebook = Rulebook(orgs)
-    on = on or date.today()
+    on = on or timezone.localdate()
     results = list(org_checks.check_setup(orgs, rulebook, on))
-    order = {Severity.OVERDUE: 0, Severity.SOON: 1, Severity.INFO: 2}
-    results.sort(key=lambda f: (order[f.severity], f.org_name, f.rule_id))
+    results.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.org_name, f.rule_id))
     return results

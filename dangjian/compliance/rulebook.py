@@ -3,9 +3,15 @@
 [V]/[A] rules ship enabled; [L]/[D]/[U] rules are settings with a sensible default.
 An administrator may override `params` or switch a rule off per organisation;
 children inherit the nearest ancestor's override.
+
+Each parameter is a whole number. `param_bounds` gives its inclusive range and
+`param_order` lists (lower, upper) pairs that must satisfy lower ≤ upper; both are
+checked by `validate_params` before an override is stored.
 """
 
 from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
 
 
 class Severity:
@@ -15,6 +21,30 @@ class Severity:
     ERROR = "overdue"   # a set-up error is as urgent as a missed deadline
     WARNING = "soon"
     LABELS = {"overdue": "逾期/错误", "soon": "即将到期/警告", "info": "提示"}
+
+
+class Tag:
+    """How sure the source is (DOMAIN.md): shown next to every rule's source."""
+
+    VERBATIM = "V"
+    CONFIRMED = "A"
+    LOCAL = "L"
+    DISPUTED = "D"
+    UNVERIFIED = "U"
+    LABELS = {
+        "V": "原文条款",
+        "A": "内容确认",
+        "L": "地方或单位做法",
+        "D": "说法不一",
+        "U": "待核实",
+    }
+    DESCRIPTIONS = {
+        "V": "引自文件原文，条款号可核对。",
+        "A": "内容已与文件核实，条款号为推定。",
+        "L": "地方或单位的做法，并非全国统一规定。",
+        "D": "不同来源说法不一，请按本地口径设置。",
+        "U": "尚未找到可靠出处，待核实。",
+    }
 
 
 @dataclass(frozen=True)
@@ -27,16 +57,70 @@ class Rule:
     params: dict = field(default_factory=dict)
     param_labels: dict = field(default_factory=dict)
     enabled: bool = True
+    param_bounds: dict = field(default_factory=dict)   # name -> (lowest, highest), inclusive
+    param_order: tuple = ()                            # ((lower_name, upper_name), ...)
+
+    @property
+    def tag_label(self):
+        return Tag.LABELS.get(self.tag, self.tag)
+
+    @property
+    def severity_label(self):
+        return Severity.LABELS[self.severity]
+
+    def bounds(self, name):
+        return self.param_bounds.get(name, (1, 1000))
+
+    def validate_params(self, params):
+        """Return a complete, clean copy of `params` (missing names keep the defaults) or raise
+        ValidationError keyed by parameter name, with Chinese messages."""
+        if not isinstance(params, dict):
+            raise ValidationError({"params": "参数格式不正确。"})
+        unknown = sorted(set(params) - set(self.params))
+        if unknown:
+            raise ValidationError({"params": f"规则“{self.title}”没有参数：{'、'.join(map(str, unknown))}。"})
+        clean = dict(self.params)
+        errors = {}
+        for name, value in params.items():
+            label = self.param_labels.get(name, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[name] = f"“{label}”须为整数。"
+                continue
+            low, high = self.bounds(name)
+            if not low <= value <= high:
+                errors[name] = f"“{label}”须在{low}至{high}之间。"
+                continue
+            clean[name] = value
+        if not errors:
+            for lower, upper in self.param_order:
+                if clean[lower] > clean[upper]:
+                    errors[upper] = (f"“{self.param_labels.get(upper, upper)}”不能小于"
+                                     f"“{self.param_labels.get(lower, lower)}”。")
+        if errors:
+            raise ValidationError(errors)
+        return clean
 
 
 RULES = [
-    Rule("org.branch_min_full", "党支部正式党员不少于3人", "支条 第四条", "V", Severity.ERROR,
-         {"min_full": 3}, {"min_full": "最少正式党员数"}),
-    Rule("org.branch_committee_required", "正式党员7人以上的党支部应设支部委员会", "支条 第六章", "A",
-         Severity.ERROR, {"threshold": 7}, {"threshold": "须设支委会的正式党员数"}),
-    Rule("org.branch_max_members", "党支部党员人数一般不超过50人", "支条 第四条", "V", Severity.WARNING,
-         {"max_members": 50}, {"max_members": "党员人数上限"}),
-    Rule("org.committee_size", "支部委员会由3至7人组成", "支条 第六章", "A", Severity.ERROR,
-         {"min_size": 3, "max_size": 7}, {"min_size": "最少委员数", "max_size": "最多委员数"}),
+    Rule("org.branch_min_full", "党支部正式党员不少于3人", "支条 第四条", Tag.VERBATIM, Severity.ERROR,
+         {"min_full": 3}, {"min_full": "最少正式党员数"},
+         param_bounds={"min_full": (1, 50)}),
+    Rule("org.branch_committee_required", "正式党员7人以上的党支部应设支部委员会", "支条 第六章", Tag.CONFIRMED,
+         Severity.ERROR, {"threshold": 7}, {"threshold": "须设支委会的正式党员数"},
+         param_bounds={"threshold": (3, 100)}),
+    Rule("org.branch_max_members", "党支部党员人数一般不超过50人", "支条 第四条", Tag.VERBATIM, Severity.WARNING,
+         {"max_members": 50}, {"max_members": "党员人数上限"},
+         param_bounds={"max_members": (3, 500)}),
+    Rule("org.committee_size", "支部委员会由3至7人组成", "支条 第六章", Tag.CONFIRMED, Severity.ERROR,
+         {"min_size": 3, "max_size": 7}, {"min_size": "最少委员数", "max_size": "最多委员数"},
+         param_bounds={"min_size": (1, 15), "max_size": (1, 15)}, param_order=(("min_size", "max_size"),)),
 ]
 RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def get_rule(rule_id):
+    """The rule with this id, or a ValidationError in Chinese."""
+    try:
+        return RULES_BY_ID[rule_id]
+    except (KeyError, TypeError):
+        raise ValidationError({"rule_id": f"未知的规则：{rule_id}。"}) from None

@@ -1,6 +1,123 @@
-# Placeholder: rulebook views are being written (replaced in this change).
+"""The rulebook screen (系统管理员 only): every rule with its source, and per-organisation overrides.
+
+The system administrator holds no organisation roles; rules are configuration, not party data,
+so these screens list every active organisation on purpose.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.core import scoping
+from dangjian.core.forms import add_service_errors
+from dangjian.orgs.models import Organisation
+
+from . import services
+from .engine import Rulebook
+from .forms import OrgPickForm, RuleOverrideForm
+from .models import RuleOverride
+from .rulebook import RULES, RULES_BY_ID, Tag
 
 
+def _require_system_admin(request, object_id=""):
+    if not request.user.is_system_admin:
+        scoping.deny(request, RuleOverride._meta.label_lower, object_id, forbidden=True)
+
+
+def _param_items(rule, params):
+    return [{"name": name, "label": rule.param_labels.get(name, name), "value": params.get(name)}
+            for name in rule.params]
+
+
+def _rules_url(org_id=None):
+    url = reverse("compliance:rules")
+    return f"{url}?org={org_id}" if org_id else url
+
+
+@login_required
+@require_http_methods(["GET"])
 def rules(request):
-    raise Http404
+    """All rules with source, tag, severity, defaults and the organisations overriding them;
+    with `?org=` also the effective setting there. Four queries whatever the data size."""
+    _require_system_admin(request)
+    orgs = list(Organisation.objects.all().active())
+    pick = OrgPickForm(request.GET or None, orgs=orgs)
+    chosen = None
+    if pick.is_valid() and pick.cleaned_data["org"]:
+        chosen = next(o for o in orgs if o.pk == pick.cleaned_data["org"])
+
+    by_rule, stale = {}, []
+    for override in RuleOverride.objects.select_related("org").order_by("org__path", "rule_id"):
+        (by_rule.setdefault(override.rule_id, []) if override.rule_id in RULES_BY_ID else stale).append(override)
+
+    rulebook = Rulebook([chosen]) if chosen is not None else None
+    rows = []
+    for rule in RULES:
+        row = {
+            "rule": rule,
+            "defaults": _param_items(rule, rule.params),
+            "overrides": [{"override": o, "params": _param_items(rule, {**rule.params, **(o.params or {})})}
+                          for o in by_rule.get(rule.id, [])],
+        }
+        if rulebook is not None:
+            effective = rulebook.resolve(chosen, rule.id)
+            row["effective"] = effective
+            row["effective_params"] = _param_items(rule, effective.params)
+        rows.append(row)
+    return render(request, "compliance/rules.html", {
+        "rows": rows, "pick": pick, "chosen": chosen, "stale": stale,
+        "tags": [(code, Tag.LABELS[code], Tag.DESCRIPTIONS[code]) for code in Tag.LABELS],
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def override_edit(request, rule_id, org_id):
+    """Set (create or change) the override of one rule at one active organisation."""
+    _require_system_admin(request, f"{rule_id}@{org_id}")
+    rule = RULES_BY_ID.get(rule_id)
+    org = Organisation.objects.all().active().filter(pk=org_id).first()
+    if rule is None or org is None:
+        raise Http404("未找到该规则或组织")
+    effective = Rulebook([org]).resolve(org, rule.id)
+    initial = {"enabled": effective.enabled, **effective.params, "reason": effective.reason if effective.own else ""}
+    form = RuleOverrideForm(request.POST or None, rule=rule, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rule_override_set(actor=request.user, org=org, rule_id=rule.id,
+                                       enabled=form.cleaned_data["enabled"], params=form.param_values(),
+                                       reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已保存“{rule.title}”在{org.name}的设置，其下级组织随之继承。")
+            return redirect(_rules_url(org.pk))
+    return render(request, "compliance/override_form.html", {
+        "rule": rule, "org": org, "form": form, "effective": effective,
+        "effective_params": _param_items(rule, effective.params),
+        "defaults": _param_items(rule, rule.params), "back_url": _rules_url(org.pk),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def override_remove(request, pk):
+    """Delete an override, so the organisation inherits again."""
+    _require_system_admin(request, pk)
+    override = RuleOverride.objects.select_related("org").filter(pk=pk).first()
+    if override is None:
+        raise Http404("未找到该规则调整")
+    try:
+        services.rule_override_remove(actor=request.user, override=override)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        rule = RULES_BY_ID.get(override.rule_id)
+        title = rule.title if rule is not None else override.rule_id
+        messages.success(request, f"已取消{override.org.name}对“{title}”的调整，恢复继承上级或默认设置。")
+    return redirect(_rules_url(override.org_id if not override.org.is_dissolved else None))
