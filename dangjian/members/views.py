@@ -10,7 +10,7 @@ from dangjian.core.forms import add_service_errors
 from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
 from dangjian.orgs.selectors import writable_orgs
 
-from . import services
+from . import selectors, services
 from .forms import MoveForm, PersonForm, StatusChangeForm
 from .models import Person, Status
 
@@ -22,8 +22,6 @@ EDIT_FIELDS = ["name", "gender", "ethnicity", "birth_date", "education", "occupa
 @login_required
 @require_GET
 def roster(request):
-    from . import selectors
-
     if not scoping.has_party_scope(request.user):
         raise PermissionDenied("您没有查看名册的权限")
     people, filters = selectors.roster_queryset(request.user, request.GET)
@@ -35,10 +33,10 @@ def roster(request):
         "filters": filters,
         "query": query.urlencode(),
         "orgs": Organisation.objects.visible_to(request.user).active().exclude(kind=OrgKind.GROUP),
-        "statuses": [("all", "全部（含已离开）"), ("members", "党员（正式+预备）")] + Status.choices,
-        "posts": selectors.POSTS,
-        "age_bands": selectors.AGE_BANDS,
-        "years_bands": selectors.YEARS_BANDS,
+        "statuses": selectors.STATUS_CHOICES,
+        "posts": selectors.POST_CHOICES,
+        "age_bands": selectors.AGE_CHOICES,
+        "years_bands": selectors.YEARS_CHOICES,
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
     }
     template = "members/_roster_table.html" if request.htmx and not request.htmx.boosted else "members/roster.html"
