@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.compliance",
+    "dangjian.imports",
 ]
 
 MIDDLEWARE = [
@@ -168,12 +169,14 @@ AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# A success must not wipe failures: with IP lockout on, resetting on success would let an attacker
+# holding one account guess four times, log in, and repeat. Failures expire with the cool-off.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.views.lockout_response"
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
-# Failures older than this window no longer count towards the limit.
-LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+# Number of trusted reverse proxies in front of the app (1 behind nginx); see core.audit.client_ip.
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "dangjian.core.audit.client_ip"
 
 SESSION_COOKIE_AGE = 30 * 60  # idle timeout: 30 minutes
 SESSION_SAVE_EVERY_REQUEST = True

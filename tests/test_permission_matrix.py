@@ -66,6 +66,20 @@ def seat(ctx, scope):
     return {"pk": ctx["seat_in" if scope == "in" else "seat_out"].pk}
 
 
+def a_user(ctx, scope):
+    return {"pk": ctx["users"]["viewer"].pk}
+
+
+def an_assignment(ctx, scope):
+    assignment = ctx["users"]["viewer"].role_assignments.first()
+    return {"pk": ctx["users"]["viewer"].pk, "assignment_pk": assignment.pk if assignment else 999999}
+
+
+def security(pair):
+    """User administration: the security admin only; the pair is (first call, second call)."""
+    return {role: (403, 403) for role in ALL} | {"anon": (302, 302), "security": pair}
+
+
 MATRIX = {
     "core:home": Route(expect={role: 200 for role in ALL} | {"anon": 302}),
     "core:healthz": Route(expect={role: 200 for role in ALL}),
@@ -88,6 +102,20 @@ MATRIX = {
     "members:status": Route(person, write_object()),
     "members:move": Route(person, write_object()),
     "members:unmask": Route(person, write_object(), method="post"),
+    "core:audit": Route(expect=only("audit")),
+    "accounts:users": Route(expect=only("security")),
+    "accounts:user_create": Route(expect=only("security")),
+    "accounts:user_detail": Route(a_user, security((200, 200))),
+    "accounts:user_edit": Route(a_user, security((302, 302)), method="post"),
+    "accounts:user_role_grant": Route(a_user, security((400, 400)), method="post"),  # empty form
+    "accounts:user_role_revoke": Route(an_assignment, security((302, 400)), method="post"),  # then: already revoked
+    "accounts:user_admin_role": Route(a_user, security((302, 302)), method="post"),
+    "accounts:user_set_active": Route(a_user, security((400, 400)), method="post"),  # empty form
+    "accounts:user_password_reset": Route(a_user, security((200, 200)), method="post"),
+    "accounts:user_unlock": Route(a_user, security((302, 302)), method="post"),
+    "accounts:user_link_person": Route(a_user, security((400, 400)), method="post"),
+    "accounts:user_unlink_person": Route(a_user, security((400, 400)), method="post"),
+    "accounts:unlock_ip": Route(expect=only("security", 302), method="post"),
     "compliance:rules": Route(expect=only("system")),
     "compliance:override_edit": Route(lambda c, s: {"rule_id": "org.branch_min_full", "org_id": c["org_in"].pk},
                                       only("system")),

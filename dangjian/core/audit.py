@@ -9,6 +9,7 @@ chain has exactly one head.
 
 import contextvars
 import hashlib
+import ipaddress
 import json
 import re
 
@@ -69,9 +70,26 @@ def current_request():
 
 
 def client_ip(request):
+    """The client's address. Behind `PROXY_COUNT` trusted reverse proxies (nginx), the address
+    the outermost trusted proxy saw, taken from the right of X-Forwarded-For (never the
+    client-supplied left part). Used by the audit trail and by django-axes alike."""
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from django.conf import settings
+
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = settings.PROXY_COUNT
+    if proxies <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if len(forwarded) < proxies:
+        return remote
+    candidate = forwarded[-proxies]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return remote
+    return candidate
 
 
 def scrub(value):
@@ -79,7 +97,7 @@ def scrub(value):
     if isinstance(value, str):
         return _ID_PATTERN.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), value)
     if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
+        return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [scrub(v) for v in value]
     return value
@@ -152,7 +170,7 @@ def record(*, actor=None, event, obj=None, object_type="", object_id="", object_
         entry = AuditLog(
             at=_now_ms(),
             user=actor,
-            username=(actor.get_username() if actor is not None else (username or ""))[:150],
+            username=scrub(actor.get_username() if actor is not None else (username or ""))[:150],
             role=role[:200],
             ip=client_ip(request),
             event=event,
