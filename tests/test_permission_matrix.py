@@ -80,6 +80,20 @@ def security(pair):
     return {role: (403, 403) for role in ALL} | {"anon": (302, 302), "security": pair}
 
 
+def job(ctx, scope):
+    """An import job: "in" is the secretary's own; "out" belongs to somebody else."""
+    from dangjian.imports.models import ImportJob
+
+    owner = ctx["users"]["secretary"] if scope == "in" else make_user(role=Role.SECRETARY,
+                                                                      org=ctx["tree"]["school_b"])
+    return {"pk": ImportJob.objects.create(created_by=owner, file_name="t.xlsx", status="failed",
+                                           errors=[[2, "姓名", "必填项未填写"]]).pk}
+
+
+def owner_only(role_name):
+    return {role: (200, 404) if role == role_name else (404, 404) for role in ALL} | {"anon": (302, 302)}
+
+
 MATRIX = {
     "core:home": Route(expect={role: 200 for role in ALL} | {"anon": 302}),
     "core:healthz": Route(expect={role: 200 for role in ALL}),
@@ -102,6 +116,11 @@ MATRIX = {
     "members:status": Route(person, write_object()),
     "members:move": Route(person, write_object()),
     "members:unmask": Route(person, write_object(), method="post"),
+    "members:export": Route(expect=read_list()),
+    "members:import": Route(expect=read_list(writers_only=True)),
+    "members:import_template": Route(expect=read_list(writers_only=True)),
+    "members:import_job": Route(job, owner_only("secretary")),
+    "members:import_errors": Route(job, owner_only("secretary")),
     "core:audit": Route(expect=only("audit")),
     "accounts:users": Route(expect=only("security")),
     "accounts:user_create": Route(expect=only("security")),

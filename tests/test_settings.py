@@ -15,7 +15,8 @@ PROD_ENV = {
 
 
 def run_manage(args, extra_env, drop=()):
-    env = {k: v for k, v in os.environ.items() if k not in ("DANGJIAN_TESTING", "DEBUG", "SECRET_KEY", *drop)}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DANGJIAN_TESTING", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", *drop)}
     env.update(extra_env)
     env["DJANGO_SETTINGS_MODULE"] = "dangjian.settings"
     return subprocess.run([sys.executable, "-m", "django", *args], env=env, capture_output=True, text=True,

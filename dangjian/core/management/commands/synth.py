@@ -1,0 +1,75 @@
+"""`dangjian synth`: a synthetic district of any size (same shapes as the demo), for load tests and benchmarks."""
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import IntegrityError, transaction
+
+from dangjian.core import audit
+
+CLI_ACTOR = "(命令行)"
+MAX_SEED = 99_999
+
+
+class Command(BaseCommand):
+    help = ("生成模拟区县：区委教育工委 → 片区党委 → 学校党委/党总支/党支部/联合党支部 → 党小组，"
+            "人员、政治面貌、班子成员与演示数据同一结构，按参数放大。可在已有数据的数据库中运行，"
+            "每个种子生成一个独立的根组织（编码 SYNTH-种子）。")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--schools", type=int, default=30, help="学校数（默认30）")
+        parser.add_argument("--members", type=int, default=1200,
+                            help="人员总数（默认1200）：正式党员、预备党员、发展对象、积极分子、申请人和少量群众合计")
+        parser.add_argument("--years", type=int, default=1,
+                            help="业务记录的年数（默认1）。目前只接受该参数：会议、党费等逐年记录将在后续版本中生成")
+        parser.add_argument("--seed", type=int, default=1, help=f"随机种子，0–{MAX_SEED}（默认1）；同一种子生成相同数据")
+        parser.add_argument("--force", action="store_true",
+                            help="DEBUG 关闭（生产模式）时也生成模拟数据。切勿在正式环境使用。")
+
+    def handle(self, *args, schools, members, years, seed, force=False, **options):
+        from dangjian.demo.builder import REFERENCE_DATE, build
+        from dangjian.demo.output import status_summary
+        from dangjian.demo.plans import synth_plan, synth_region_code, synth_root_code
+        from dangjian.orgs.models import Organisation
+
+        if not settings.DEBUG and not force:
+            raise CommandError("当前为生产模式（DEBUG 未开启），拒绝生成模拟数据。如确需生成，请加 --force。")
+        if schools < 1:
+            raise CommandError("--schools 须为正整数。")
+        if members < 1:
+            raise CommandError("--members 须为正整数。")
+        if years < 1:
+            raise CommandError("--years 须为正整数。")
+        if not 0 <= seed <= MAX_SEED:
+            raise CommandError(f"--seed 须在 0 至 {MAX_SEED} 之间。")
+        try:
+            plan = synth_plan(schools=schools, members=members, seed=seed)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+
+        root_code = synth_root_code(seed)
+        started = time.perf_counter()
+        try:
+            with transaction.atomic():
+                if Organisation.objects.filter(code=root_code).exists():
+                    raise CommandError(f"种子 {seed} 的模拟区县已存在（根组织编码 {root_code}），未做任何更改。"
+                                       "请换用其他 --seed。")
+                result = build(plan, seed=seed, region_code=synth_region_code(seed))
+                counts = result.counts
+                audit.record(event=audit.Event.IMPORT, object_type="synth", object_id=root_code,
+                             object_repr=f"模拟数据（种子{seed}）", username=CLI_ACTOR,
+                             changes={"after": {"学校": schools, "党组织": counts["orgs"], "人员": counts["people"],
+                                                "班子成员": counts["posts"], "年数": years,
+                                                "基准日期": REFERENCE_DATE.isoformat()}})
+        except IntegrityError as exc:
+            raise CommandError(f"写入数据库失败，未做任何更改：{exc}") from None
+        elapsed = time.perf_counter() - started
+
+        self.stdout.write(self.style.SUCCESS(
+            f"已生成模拟区县（用时 {elapsed:.1f} 秒）：{result.root.name}，根组织编码 {root_code}，"
+            f"学校 {schools} 所，党组织 {counts['orgs']} 个，人员 {counts['people']} 人，"
+            f"班子成员 {counts['posts']} 个职务。"))
+        self.stdout.write(status_summary(counts) + "。")
+        if years > 1:
+            self.stdout.write(f"提示：--years {years} 已记录；逐年业务记录将在后续版本中生成。")

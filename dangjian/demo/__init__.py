@@ -1,0 +1,1 @@
+"""The demo district (`dangjian demo`) and the synthetic-district generator (`dangjian synth`)."""
