@@ -29,6 +29,14 @@ def _assignments(user):
     return cached
 
 
+def assignments(user):
+    """The user's organisation roles for display: [{"org_id", "name", "role"}] with Chinese role labels."""
+    from dangjian.orgs.models import Role
+
+    return [{"org_id": org_id, "name": name, "role": Role(role).label}
+            for _, role, org_id, name in _assignments(user)]
+
+
 def forget(user):
     if hasattr(user, "_dangjian_scopes"):
         del user._dangjian_scopes

@@ -42,7 +42,7 @@ def home(request):
             member_total=status_counts.get(Status.FULL, 0) + status_counts.get(Status.PROBATIONARY, 0),
             findings=findings[:20],
             findings_total=len(findings),
-            scopes=[{"org_id": oid, "name": name, "role": role} for _, role, oid, name in scoping._assignments(user)],
+            scopes=scoping.assignments(user),
         )
     person = getattr(user, "person", None) if hasattr(user, "person") else None
     context["own_person"] = person

@@ -170,37 +170,6 @@ def parse_bool(value):
     raise CellError("应填写“是”或“否”")
 
 
-def _date_errors(probe):
-    """All date errors of a row, by field, using the rules of services._validate_dates.
-
-    `_validate_dates` stops at its first error; clearing the offending value and asking again finds the
-    next one (a field that repeats, e.g. a missing 入党日期 of a 正式党员, ends the search)."""
-    errors = {}
-    for _ in range(8):
-        try:
-            services._validate_dates(probe)
-            break
-        except ValidationError as exc:
-            field, messages = next(iter(exc.message_dict.items()))
-            if field in errors:
-                break
-            errors[field] = messages[0]
-            if getattr(probe, field, None) is None:
-                break
-            setattr(probe, field, None)
-    return errors
-
-
-def _status_since(status, applied_on, joined_on, full_member_on, today):
-    if status == Status.FULL:
-        return full_member_on or joined_on or today
-    if status == Status.PROBATIONARY:
-        return joined_on or today
-    if status == Status.APPLICANT:
-        return applied_on or today
-    return today
-
-
 # --- organisations, loaded once ------------------------------------------------------------------
 
 class OrgDirectory:
@@ -311,11 +280,9 @@ class RosterValidator:
         else:
             id_number = idnumber.normalise(cell_text(raw_id))
             if id_number:
-                problem = idnumber.validate(id_number)
+                problem = services.id_number_error(id_number, birth_date)
                 if problem:
                     fail("id_number", problem)
-                elif birth_date and idnumber.birth_date(id_number) != birth_date:
-                    fail("id_number", "身份证号中的出生日期与填写的出生日期不一致")
                 else:
                     first = self.seen_index.setdefault(crypto.blind_index(id_number), rownum)
                     if first != rownum:
@@ -359,9 +326,9 @@ class RosterValidator:
             except CellError as exc:
                 fail(key, str(exc))
 
-        # The date rules of the person form (services._validate_dates), on the values that parsed.
+        # The date rules of the person form, on the values that parsed.
         probe = SimpleNamespace(birth_date=birth_date, status=status, **dates)
-        for field, reason in _date_errors(probe).items():
+        for field, reason in services.date_errors(probe, self.today).items():
             fail(field, reason.rstrip("。"))
 
         if bad:
@@ -374,8 +341,8 @@ class RosterValidator:
         person = Person(
             name=name, gender=gender, ethnicity=ethnicity, birth_date=birth_date, education=education,
             occupation=occupation, professional_title=professional_title, org=org, group=group, status=status,
-            status_since=_status_since(status, dates["applied_on"], dates["joined_on"], dates["full_member_on"],
-                                       self.today),
+            status_since=services.default_status_since(status, dates["applied_on"], dates["joined_on"],
+                                                       dates["full_member_on"], self.today),
             **dates, **flags,
         )
         person.set_id_number(id_number)

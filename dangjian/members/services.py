@@ -54,50 +54,69 @@ def _check_group(group, org):
         raise ValidationError({"group": "党小组必须是所在党支部下的党小组。"})
 
 
-def _apply_id_number(person, id_number, *, check_birth=True):
+def id_number_error(id_number, birth_date=None):
+    """The reason a (normalised) ID number is unacceptable for this birth date, or None."""
+    error = idnumber.validate(id_number)
+    if error:
+        return error
+    if birth_date and idnumber.birth_date(id_number) != birth_date:
+        return "身份证号中的出生日期与填写的出生日期不一致"
+    return None
+
+
+def _apply_id_number(person, id_number):
     id_number = idnumber.normalise(id_number)
     if not id_number:
         person.set_id_number("")
         return
-    error = idnumber.validate(id_number)
+    error = id_number_error(id_number, person.birth_date)
     if error:
         raise ValidationError({"id_number": error})
-    if check_birth and person.birth_date and idnumber.birth_date(id_number) != person.birth_date:
-        raise ValidationError({"id_number": "身份证号中的出生日期与填写的出生日期不一致。"})
     person.set_id_number(id_number)
     clash = Person.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk).exists()
     if clash:
         raise ValidationError({"id_number": "该身份证号已登记在其他人员名下。"})
 
 
-def _validate_dates(person):
-    today = date.today()
+def date_errors(person, today=None):
+    """Every date rule a person's record breaks, as {field: message} (empty when all is well)."""
+    today = today or date.today()
+    errors = {}
     if person.birth_date and person.birth_date > today:
-        raise ValidationError({"birth_date": "出生日期不能晚于今天。"})
-    if person.birth_date and person.birth_date.year < 1900:
-        raise ValidationError({"birth_date": "出生日期无效。"})
+        errors["birth_date"] = "出生日期不能晚于今天。"
+    elif person.birth_date and person.birth_date.year < 1900:
+        errors["birth_date"] = "出生日期无效。"
     for field in ("applied_on", "joined_on", "full_member_on"):
         value = getattr(person, field)
         if value and person.birth_date and value <= person.birth_date:
-            raise ValidationError({field: "日期不能早于出生日期。"})
-        if value and value > today:
-            raise ValidationError({field: "日期不能晚于今天。"})
-    if person.joined_on and person.full_member_on and person.full_member_on < person.joined_on:
-        raise ValidationError({"full_member_on": "转正日期不能早于入党日期。"})
+            errors[field] = "日期不能早于出生日期。"
+        elif value and value > today:
+            errors[field] = "日期不能晚于今天。"
+    if (person.joined_on and person.full_member_on and person.full_member_on < person.joined_on
+            and "full_member_on" not in errors):
+        errors["full_member_on"] = "转正日期不能早于入党日期。"
     if person.status == Status.FULL and not person.joined_on:
-        raise ValidationError({"joined_on": "正式党员须填写入党日期。"})
+        errors.setdefault("joined_on", "正式党员须填写入党日期。")
     if person.status == Status.PROBATIONARY and not person.joined_on:
-        raise ValidationError({"joined_on": "预备党员须填写入党日期（支部大会通过日期）。"})
+        errors.setdefault("joined_on", "预备党员须填写入党日期（支部大会通过日期）。")
+    return errors
 
 
-def _default_status_since(status, applied_on, joined_on, full_member_on):
-    if status == Status.FULL and full_member_on:
-        return full_member_on
+def _validate_dates(person):
+    errors = date_errors(person)
+    if errors:
+        raise ValidationError(errors)
+
+
+def default_status_since(status, applied_on, joined_on, full_member_on, today=None):
+    """When the current status began, if not given: 转正 for 正式党员, 入党 for 预备党员, 申请 for 申请人."""
+    if status == Status.FULL and (full_member_on or joined_on):
+        return full_member_on or joined_on
     if status == Status.PROBATIONARY and joined_on:
         return joined_on
     if status == Status.APPLICANT and applied_on:
         return applied_on
-    return date.today()
+    return today or date.today()
 
 
 @transaction.atomic
@@ -107,7 +126,7 @@ def person_create(*, actor, org, name, gender, birth_date, status, id_number="",
     _check_org(org)
     _check_group(group, org)
     person = Person(org=org, group=group, name=(name or "").strip(), gender=gender, birth_date=birth_date,
-                    status=status, status_since=status_since or _default_status_since(
+                    status=status, status_since=status_since or default_status_since(
                         status, applied_on, joined_on, full_member_on), applied_on=applied_on,
                     joined_on=joined_on, full_member_on=full_member_on,
                     **{k: v for k, v in fields.items() if k in PLAIN_FIELDS})
