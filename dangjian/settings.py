@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.compliance",
     "dangjian.imports",
+    "dangjian.life",
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,8 @@ urlpatterns = [
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("rules/", include("dangjian.compliance.urls")),
+    path("life/", include("dangjian.life.urls")),
+    path("dues/", include("dangjian.dues.urls")),
 ]
 
 handler400 = "dangjian.core.errors.bad_request"

@@ -7,7 +7,7 @@ import pytest
 
 from dangjian.accounts.models import AdminRole
 from dangjian.compliance.engine import findings_for
-from dangjian.compliance.rulebook import RULES_BY_ID, Severity
+from dangjian.compliance.rulebook import Severity, rules_by_id
 from dangjian.compliance.services import rule_override_set
 from dangjian.members.models import Status
 from dangjian.orgs.models import CommitteePost, Organisation, OrgKind
@@ -192,8 +192,8 @@ def test_every_finding_names_its_rule_and_source(tree):
     result = findings(small, large)
     assert {f.rule_id for f in result} == {MIN_FULL, MAX_MEMBERS, COMMITTEE_SIZE}
     for f in result:
-        assert f.rule_id in RULES_BY_ID
-        assert f.source == RULES_BY_ID[f.rule_id].source
+        assert f.rule_id in rules_by_id()
+        assert f.source == rules_by_id()[f.rule_id].source
         assert f.source.startswith("支条 第")
         assert f.org_name and f.message
     assert {f.source for f in result} == {"支条 第四条", "支条 第六章"}

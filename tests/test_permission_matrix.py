@@ -145,6 +145,26 @@ MATRIX = {
 }
 
 
+def _load_app_matrices():
+    """Each app may add its routes in tests/matrix_<app>.py: ROUTES = {name: Route(...)} and an optional
+    extend_ctx(ctx) that creates the objects those routes need (inside and outside the scope)."""
+    import importlib
+    import pathlib
+
+    extenders = []
+    for path in sorted(pathlib.Path(__file__).parent.glob("matrix_*.py")):
+        module = importlib.import_module(f"tests.{path.stem}")
+        clash = set(module.ROUTES) & set(MATRIX)
+        assert not clash, f"{path.name} redefines {clash}"
+        MATRIX.update(module.ROUTES)
+        if hasattr(module, "extend_ctx"):
+            extenders.append(module.extend_ctx)
+    return extenders
+
+
+CTX_EXTENDERS = _load_app_matrices()
+
+
 def all_route_names():
     names = []
 
@@ -184,6 +204,9 @@ def ctx(tree):
     c["tree"] = tree
     c["override"] = RuleOverride.objects.create(org=tree["school_a"], rule_id="org.branch_min_full",
                                                 params={"min_full": 4}, reason="test")
+    c["own_person"] = own
+    for extend in CTX_EXTENDERS:
+        extend(c)
     return c
 
 

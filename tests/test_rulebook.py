@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from dangjian.accounts.models import AdminRole
 from dangjian.compliance.models import RuleOverride
-from dangjian.compliance.rulebook import RULES, Tag
+from dangjian.compliance.rulebook import Tag, all_rules
 from dangjian.compliance.services import rule_override_remove, rule_override_set
 from dangjian.core.audit import Event, verify_chain
 from dangjian.core.models import AuditLog
@@ -112,7 +112,7 @@ def test_other_methods_are_refused(admin_client, tree):
 
 def test_rules_page_lists_every_rule_with_source_tag_severity_and_labelled_defaults(admin_client, tree):
     html = admin_client.get(rules_url()).content.decode()
-    for rule in RULES:
+    for rule in all_rules():
         assert rule.title in html
         assert rule.source in html
         assert f"[{rule.tag}] {rule.tag_label}" in html
@@ -185,7 +185,7 @@ def test_unknown_organisation_in_the_query_is_an_error_not_a_crash(admin_client,
 def _populate(parent, sysadmin, n):
     for i in range(n):
         org = make_org(parent, f"支部{i}", OrgKind.BRANCH)
-        rule_override_set(actor=sysadmin, org=org, rule_id=RULES[i % len(RULES)].id, enabled=bool(i % 2),
+        rule_override_set(actor=sysadmin, org=org, rule_id=all_rules()[i % len(all_rules())].id, enabled=bool(i % 2),
                           params={}, reason=f"依据{i}")
 
 

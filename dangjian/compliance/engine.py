@@ -11,7 +11,7 @@ from datetime import date
 from django.utils import timezone
 
 from .models import RuleOverride
-from .rulebook import RULES_BY_ID, Severity
+from .rulebook import Severity, rules_by_id
 
 # Above this many candidate ancestor paths, load every override instead of an IN list:
 # overrides are configuration (few rows), and a huge IN list strains both databases.
@@ -30,7 +30,7 @@ class Finding:
 
     @property
     def rule(self):
-        return RULES_BY_ID[self.rule_id]
+        return rules_by_id()[self.rule_id]
 
     @property
     def source(self):
@@ -60,7 +60,7 @@ class Effective:
 
     @property
     def rule(self):
-        return RULES_BY_ID[self.rule_id]
+        return rules_by_id()[self.rule_id]
 
     @property
     def origin_label(self):
@@ -96,7 +96,7 @@ class Rulebook:
     def resolve(self, org, rule_id):
         """The `Effective` setting of a rule at an organisation: the nearest override on the
         organisation or an ancestor wins; without one, the rulebook default."""
-        rule = RULES_BY_ID[rule_id]
+        rule = rules_by_id()[rule_id]
         for end in range(len(org.path), 0, -self._steplen):
             row = self._overrides.get((org.path[:end], rule_id))
             if row is not None:
@@ -117,11 +117,12 @@ SEVERITY_ORDER = {Severity.OVERDUE: 0, Severity.SOON: 1, Severity.INFO: 2}
 def findings_for(orgs, on=None):
     """All findings for these organisations (each app contributes its checks).
     Query count does not depend on how many organisations are passed."""
-    from dangjian.orgs import checks as org_checks
+    from dangjian.core.registry import app_modules
 
     orgs = list(orgs)
     rulebook = Rulebook(orgs)
     on = on or timezone.localdate()
-    results = list(org_checks.check_setup(orgs, rulebook, on))
+    results = [finding for module in app_modules("checks") for check in module.CHECKS
+               for finding in check(orgs, rulebook, on)]
     results.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.org_name, f.rule_id))
     return results

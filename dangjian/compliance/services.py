@@ -10,7 +10,7 @@ from django.db import transaction
 from dangjian.core import audit
 
 from .models import RuleOverride
-from .rulebook import RULES_BY_ID, get_rule
+from .rulebook import get_rule, rules_by_id
 
 REASON_MAX_LENGTH = RuleOverride._meta.get_field("reason").max_length
 
@@ -21,7 +21,7 @@ def _require_system_admin(actor):
 
 
 def _title(rule_id):
-    rule = RULES_BY_ID.get(rule_id)  # an override may outlive a rule removed from the rulebook
+    rule = rules_by_id().get(rule_id)  # an override may outlive a rule removed from the rulebook
     return rule.title if rule is not None else rule_id
 
 

@@ -20,7 +20,7 @@ from . import services
 from .engine import Rulebook
 from .forms import OrgPickForm, RuleOverrideForm
 from .models import RuleOverride
-from .rulebook import RULES, RULES_BY_ID, Tag
+from .rulebook import Tag, all_rules, rules_by_id
 
 
 def _require_system_admin(request, object_id=""):
@@ -52,11 +52,11 @@ def rules(request):
 
     by_rule, stale = {}, []
     for override in RuleOverride.objects.select_related("org").order_by("org__path", "rule_id"):
-        (by_rule.setdefault(override.rule_id, []) if override.rule_id in RULES_BY_ID else stale).append(override)
+        (by_rule.setdefault(override.rule_id, []) if override.rule_id in rules_by_id() else stale).append(override)
 
     rulebook = Rulebook([chosen]) if chosen is not None else None
     rows = []
-    for rule in RULES:
+    for rule in all_rules():
         row = {
             "rule": rule,
             "defaults": _param_items(rule, rule.params),
@@ -79,7 +79,7 @@ def rules(request):
 def override_edit(request, rule_id, org_id):
     """Set (create or change) the override of one rule at one active organisation."""
     _require_system_admin(request, f"{rule_id}@{org_id}")
-    rule = RULES_BY_ID.get(rule_id)
+    rule = rules_by_id().get(rule_id)
     org = Organisation.objects.all().active().filter(pk=org_id).first()
     if rule is None or org is None:
         raise Http404("未找到该规则或组织")
@@ -117,7 +117,7 @@ def override_remove(request, pk):
         for message in exc.messages:
             messages.error(request, message)
     else:
-        rule = RULES_BY_ID.get(override.rule_id)
+        rule = rules_by_id().get(override.rule_id)
         title = rule.title if rule is not None else override.rule_id
         messages.success(request, f"已取消{override.org.name}对“{title}”的调整，恢复继承上级或默认设置。")
     return redirect(_rules_url(override.org_id if not override.org.is_dissolved else None))

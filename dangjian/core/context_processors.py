@@ -9,9 +9,11 @@ def navigation(request):
         return {}
     items = [("工作台", reverse("core:home"))]
     if scoping.has_party_scope(user):
-        items += [("组织", reverse("orgs:tree")), ("党员名册", reverse("members:roster"))]
+        items += [("组织", reverse("orgs:tree")), ("党员名册", reverse("members:roster")),
+                  ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home"))]
     elif hasattr(user, "person"):
-        items += [("我的档案", reverse("members:detail", args=[user.person.pk]))]
+        items += [("我的档案", reverse("members:detail", args=[user.person.pk])),
+                  ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home"))]
     if user.is_security_admin:
         items.append(("用户与角色", reverse("accounts:users")))
     if user.is_audit_admin:

@@ -3,10 +3,12 @@ from django.db import connection
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dangjian.compliance.engine import findings_for
 from dangjian.core import scoping
+from dangjian.core.worklist import todos_for
 from dangjian.members.models import Person, Status
 from dangjian.orgs.models import Organisation, OrgKind
 
@@ -46,4 +48,5 @@ def home(request):
         )
     person = getattr(user, "person", None) if hasattr(user, "person") else None
     context["own_person"] = person
+    context["todos"] = todos_for(user, timezone.localdate())
     return render(request, "core/home.html", context)

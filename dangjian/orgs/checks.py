@@ -8,7 +8,7 @@ Two aggregate queries whatever the number of branches.
 from django.db.models import Count, Q
 
 from dangjian.compliance.engine import Finding
-from dangjian.compliance.rulebook import RULES_BY_ID
+from dangjian.compliance.rulebook import rules_by_id
 from dangjian.members.models import PARTY_MEMBER_STATUSES, Person, Status
 
 from .models import BRANCH_KINDS, CommitteePost
@@ -35,7 +35,7 @@ def _committee_seats(ids, on):
 
 
 def _finding(org, rule_id, message):
-    return Finding(org.pk, org.name, org.name, rule_id, RULES_BY_ID[rule_id].severity, message)
+    return Finding(org.pk, org.name, org.name, rule_id, rules_by_id()[rule_id].severity, message)
 
 
 def check_setup(orgs, rulebook, on):
@@ -72,3 +72,6 @@ def check_setup(orgs, rulebook, on):
         if enabled and seats and full >= threshold and not (params["min_size"] <= seats <= params["max_size"]):
             yield _finding(org, "org.committee_size",
                            f"支部委员会现有{seats}人，应为{params['min_size']}至{params['max_size']}人。")
+
+
+CHECKS = [check_setup]

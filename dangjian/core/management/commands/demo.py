@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
 from dangjian.core import audit
+from dangjian.core.registry import extend_demo
 
 from dangjian.demo.output import status_summary, table
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 if taken:
                     raise CommandError(f"用户名已被占用：{'、'.join(taken)}。无法创建演示账户，未做任何更改。")
                 result = build(demo_plan(), seed=DEMO_SEED, region_code=DEMO_REGION_CODE)
+                extend_demo(result, seed=DEMO_SEED, years=1)
                 rows = create_demo_accounts(result)
                 counts = {**result.counts, "users": len(rows)}
                 audit.record(event=audit.Event.IMPORT, object_type="demo", object_id=DEMO_ROOT_CODE,

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
 from dangjian.core import audit
+from dangjian.core.registry import extend_demo
 
 CLI_ACTOR = "(命令行)"
 MAX_SEED = 99_999
@@ -56,6 +57,7 @@ class Command(BaseCommand):
                     raise CommandError(f"种子 {seed} 的模拟区县已存在（根组织编码 {root_code}），未做任何更改。"
                                        "请换用其他 --seed。")
                 result = build(plan, seed=seed, region_code=synth_region_code(seed))
+                extend_demo(result, seed=seed, years=years)
                 counts = result.counts
                 audit.record(event=audit.Event.IMPORT, object_type="synth", object_id=root_code,
                              object_repr=f"模拟数据（种子{seed}）", username=CLI_ACTOR,

@@ -1,0 +1,32 @@
+"""Per-app extension points, discovered by module name so apps never edit a shared list.
+
+Each installed dangjian app may provide:
+- `rules.py` with `RULES = [Rule(...)]`                       (collected by compliance.rulebook)
+- `checks.py` with `CHECKS = [callable(orgs, rulebook, on)]`  (run by compliance.engine.findings_for)
+- `demo.py` with `extend(result, *, seed, years)`             (called by `dangjian demo` and `dangjian synth`)
+- `todos.py` with `todos_for(user, on) -> list[core.worklist.Todo]` (the 待办 list on the 工作台)
+"""
+
+from functools import lru_cache
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+
+
+@lru_cache(maxsize=None)
+def app_modules(name):
+    modules = []
+    for config in apps.get_app_configs():
+        if not config.name.startswith("dangjian."):
+            continue
+        dotted = f"{config.name}.{name}"
+        if find_spec(dotted) is not None:
+            modules.append(import_module(dotted))
+    return tuple(modules)
+
+
+def extend_demo(result, *, seed, years=1):
+    """Let every app add its records to a freshly built demo or synthetic district."""
+    for module in app_modules("demo"):
+        module.extend(result, seed=seed, years=years)
