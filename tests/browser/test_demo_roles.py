@@ -33,10 +33,10 @@ def status_of(page, path):
 
 
 @pytest.mark.parametrize("username,menu,allowed,refused", [
-    ("district_viewer", ["工作台", "组织", "党员名册"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
-    ("district_admin", ["工作台", "组织", "党员名册"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
-    ("discipline", ["工作台", "组织", "党员名册"], ["/members/"], ["/members/import/", "/members/new/"]),
-    ("member", ["工作台", "我的档案"], [], ["/orgs/", "/members/", "/members/import/", "/audit/"]),
+    ("district_viewer", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
+    ("district_admin", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
+    ("discipline", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/members/"], ["/members/import/", "/members/new/"]),
+    ("member", ["工作台", "我的档案", "组织生活", "党费"], [], ["/orgs/", "/members/", "/members/import/", "/audit/"]),
     ("sysadmin", ["工作台", "规则设置"], ["/rules/"], ["/orgs/", "/members/", "/accounts/users/", "/audit/"]),
     ("secadmin", ["工作台", "用户与角色"], ["/accounts/users/"], ["/orgs/", "/members/", "/audit/", "/rules/"]),
     ("auditor", ["工作台", "审计日志"], ["/audit/"], ["/orgs/", "/members/", "/accounts/users/", "/rules/"]),
