@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import audit
+from dangjian.core.forms import add_service_errors
 from dangjian.members.models import Person
 from dangjian.orgs.models import RoleAssignment
 
@@ -44,17 +45,6 @@ def security_admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _add_errors(form, exc):
-    """A service's ValidationError onto the form (field errors where the form has the field)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            for message in ValidationError(errors).messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 # --- reads ---------------------------------------------------------------------------
@@ -164,7 +154,7 @@ def user_create(request):
                     actor=request.user, username=data["username"], display_name=data["display_name"],
                     admin_role=data["admin_role"], org=data["org"], role=data["role"], person=data["person"])
             except ValidationError as exc:
-                _add_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 return render(request, "accounts/user_password.html",
                               {"target": user, "password": password, "created": True})
@@ -239,7 +229,7 @@ def user_role_grant(request, pk):
             services.user_role_grant(actor=request.user, user=target, org=form.cleaned_data["org"],
                                      role=form.cleaned_data["role"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "角色已授予，即时生效。")
             return redirect("accounts:user_detail", pk=target.pk)
@@ -264,7 +254,7 @@ def user_admin_role(request, pk):
         try:
             services.user_set_admin_role(actor=request.user, user=target, admin_role=form.cleaned_data["admin_role"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "管理员角色已更新。")
             return redirect("accounts:user_detail", pk=target.pk)
@@ -280,7 +270,7 @@ def user_edit(request, pk):
         try:
             services.user_update(actor=request.user, user=target, display_name=form.cleaned_data["display_name"])
         except ValidationError as exc:
-            _add_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "姓名已保存。")
             return redirect("accounts:user_detail", pk=target.pk)

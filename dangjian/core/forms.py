@@ -1,4 +1,7 @@
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 
 
 class StyledFormMixin:
@@ -27,12 +30,26 @@ class DateInput(forms.DateInput):
 
 
 def add_service_errors(form, exc):
-    """Put a service's ValidationError onto the form: field errors where the field exists."""
+    """Put a service's ValidationError onto the form: field errors where the form has the field."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error.messages[0] if hasattr(error, "messages") else str(error))
+            for message in ValidationError(errors).messages:
+                form.add_error(field if field in form.fields else None, message)
     else:
         for message in exc.messages:
             form.add_error(None, message)
+
+
+def submit_form(request, form, action, *, success, then):
+    """The POST half of a form page. When the form is valid, call `action(cleaned_data)` (a service
+    call); on success flash `success` and redirect to `then` (a URL, or a callable given the result).
+    A service ValidationError goes onto the form. Returns the redirect, or None to re-render."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        result = action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, success)
+    return redirect(then(result) if callable(then) else then)

@@ -1,12 +1,12 @@
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import scoping
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import submit_form
 from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
 from dangjian.orgs.selectors import writable_orgs
 
@@ -43,6 +43,15 @@ def roster(request):
     return render(request, template, context)
 
 
+def _detail_url(person):
+    return reverse("members:detail", args=[person.pk])
+
+
+def _form_page(request, form, title, **context):
+    return render(request, "members/form.html", {"form": form, "title": title, **context},
+                  status=400 if request.method == "POST" else 200)
+
+
 def _person_form(request, *, person=None):
     orgs = writable_orgs(request.user).exclude(kind=OrgKind.GROUP)
     groups = writable_orgs(request.user, kinds=[OrgKind.GROUP])
@@ -62,17 +71,9 @@ def person_create(request):
     if not scoping.scope_paths(request.user, WRITE_ROLES):
         raise PermissionDenied("您没有新增人员的权限")
     form = _person_form(request)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            person = services.person_create(actor=request.user, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, f"已新增“{person.name}”。")
-            return redirect("members:detail", person.pk)
-    return render(request, "members/form.html", {"form": form, "title": "新增人员"},
-                  status=400 if request.method == "POST" else 200)
+    done = submit_form(request, form, lambda d: services.person_create(actor=request.user, **d),
+                       success="已新增人员。", then=_detail_url)
+    return done or _form_page(request, form, "新增人员")
 
 
 @login_required
@@ -98,18 +99,14 @@ def person_detail(request, pk):
 def person_edit(request, pk):
     person = scoping.get_for_user(request, Person.objects.select_related("org", "group"), pk, write=True)
     form = _person_form(request, person=person)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def save(data):
+        data = dict(data)
         id_number = data.pop("id_number") or None  # blank keeps the stored number
-        try:
-            services.person_update(actor=request.user, person=person, id_number=id_number, **data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("members:detail", person.pk)
-    return render(request, "members/form.html", {"form": form, "title": f"修改：{person.name}", "person": person},
-                  status=400 if request.method == "POST" else 200)
+        return services.person_update(actor=request.user, person=person, id_number=id_number, **data)
+
+    done = submit_form(request, form, save, success="已保存。", then=_detail_url(person))
+    return done or _form_page(request, form, f"修改：{person.name}", person=person)
 
 
 @login_required
@@ -118,18 +115,11 @@ def person_status(request, pk):
     person = scoping.get_for_user(request, Person.objects.select_related("org"), pk, write=True)
     allowed = sorted(services.TRANSITIONS[Status(person.status)], key=lambda s: Status.values.index(s))
     form = StatusChangeForm(request.POST or None, allowed=allowed)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.person_change_status(actor=request.user, person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已记录状态变更。")
-            return redirect("members:detail", person.pk)
-    return render(request, "members/form.html", {
-        "form": form, "title": f"变更政治面貌/党籍状态：{person.name}", "person": person,
-        "hint": f"当前状态：{person.get_status_display()}（{person.status_since or '—'} 起）。每项变更须有生效日期和依据。",
-        "empty": not allowed}, status=400 if request.method == "POST" else 200)
+    done = submit_form(request, form, lambda d: services.person_change_status(actor=request.user, person=person, **d),
+                       success="已记录状态变更。", then=_detail_url(person))
+    return done or _form_page(
+        request, form, f"变更政治面貌/党籍状态：{person.name}", person=person, empty=not allowed,
+        hint=f"当前状态：{person.get_status_display()}（{person.status_since or '—'} 起）。每项变更须有生效日期和依据。")
 
 
 @login_required
@@ -138,20 +128,11 @@ def person_move(request, pk):
     person = scoping.get_for_user(request, Person.objects.select_related("org"), pk, write=True)
     orgs = writable_orgs(request.user).exclude(kind=OrgKind.GROUP).exclude(pk=person.org_id)
     form = MoveForm(request.POST or None, orgs=orgs)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.person_move(actor=request.user, person=person, new_org=data["new_org"],
-                                 effective_on=data["effective_on"], note=data["note"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已转接组织关系。")
-            return redirect("members:detail", person.pk)
-    return render(request, "members/form.html", {
-        "form": form, "title": f"组织关系转接：{person.name}", "person": person,
-        "hint": "在本辖区内转接（如教师交流轮岗），原组织记录截止于转接日期，历史完整保留。"},
-        status=400 if request.method == "POST" else 200)
+    done = submit_form(request, form, lambda d: services.person_move(
+        actor=request.user, person=person, new_org=d["new_org"], effective_on=d["effective_on"], note=d["note"]),
+        success="已转接组织关系。", then=_detail_url(person))
+    return done or _form_page(request, form, f"组织关系转接：{person.name}", person=person,
+                              hint="在本辖区内转接（如教师交流轮岗），原组织记录截止于转接日期，历史完整保留。")
 
 
 @login_required
