@@ -83,8 +83,9 @@ def org_detail(org, user):
         for child in children:
             if row["org__path"].startswith(child.path):
                 child_totals[child.pk][key] += row["n"]
-    posts = list(CommitteePost.objects.filter(org=org).select_related("person").order_by("ended_on", "post",
-                                                                                          "started_on"))
+    rank = {post: i for i, post in enumerate(CommitteePost.Post.values)}  # 书记, 副书记, 组织委员 …
+    posts = sorted(CommitteePost.objects.filter(org=org).select_related("person"),
+                   key=lambda p: (p.ended_on is not None, rank[p.post], p.started_on))
     events = list(org.events.select_related("actor")[:50])
     return {
         "ancestors": ancestors,

@@ -37,6 +37,11 @@ class Command(BaseCommand):
             with transaction.atomic():
                 if Organisation.objects.filter(code=DEMO_ROOT_CODE).exists():
                     self.stdout.write(f"演示数据已载入（根组织编码 {DEMO_ROOT_CODE}），本次未做任何更改。")
+                    from dangjian.members.models import Person
+
+                    linked = {p.user.username: p for p in Person.objects.filter(
+                        user__username__in=USERNAMES).select_related("user")}
+                    self._accounts_table(linked)
                     return
                 taken = sorted(User.objects.filter(username__in=USERNAMES).values_list("username", flat=True))
                 if taken:
@@ -59,9 +64,13 @@ class Command(BaseCommand):
             f"人员 {counts['people']} 人，班子成员 {counts['posts']} 个职务，演示账户 {counts['users']} 个。"))
         self.stdout.write(status_summary(counts) + "。")
         self.stdout.write(f"数据以 {REFERENCE_DATE.year}年{REFERENCE_DATE.month}月{REFERENCE_DATE.day}日 为基准日期生成。")
+        self._accounts_table({account.username: person for account, _, person in rows})
+
+    def _accounts_table(self, people):
+        from dangjian.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
+
         self.stdout.write("")
         self.stdout.write(f"演示账户（密码均为 {DEMO_PASSWORD}，无须首次修改）：")
-        people = {account.username: person for account, _, person in rows}
         self.stdout.write(table(
             ["角色", "用户名", "密码", "能看到什么"],
             [[a.label + (f"（{people[a.username].name}）" if people.get(a.username) else ""), a.username,
