@@ -1,9 +1,12 @@
+from django.conf import settings
+
 from dangjian.core import audit
 
 
 class NoStoreMiddleware:
-    """Pages carry personal data: never cached by browsers or proxies. Also binds the
-    request for the audit trail (IP) so service functions need not pass it around."""
+    """Pages carry personal data: never cached by browsers or proxies; a strict Content-Security-Policy
+    (no inline or foreign scripts). Also binds the request for the audit trail (IP) so service
+    functions need not pass it around."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -16,4 +19,5 @@ class NoStoreMiddleware:
             audit.reset_request(token)
         if not request.path.startswith("/static/"):
             response["Cache-Control"] = "no-store"
+        response.setdefault("Content-Security-Policy", settings.CONTENT_SECURITY_POLICY)
         return response

@@ -41,25 +41,34 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture
-def page(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+def _open(chromium, live_server, **options):
+    """A page on the live server that fails the test on any Content-Security-Policy violation."""
+    context = chromium.new_context(locale="zh-CN", **options)
     page = context.new_page()
     page.set_default_timeout(15000)
     page.base = live_server.url
+    page.csp_violations = []
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text))
+    return context, page
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context, page = _open(chromium, live_server, viewport={"width": 1366, "height": 900})
     yield page
+    violations = page.csp_violations
     context.close()
+    assert not violations, violations
 
 
 @pytest.fixture
 def phone(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True,
-                                   has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.base = live_server.url
+    context, page = _open(chromium, live_server, viewport={"width": 375, "height": 740}, is_mobile=True,
+                          has_touch=True)
     yield page
+    violations = page.csp_violations
     context.close()
+    assert not violations, violations
 
 
 def shot(page, name):
