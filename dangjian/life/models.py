@@ -221,3 +221,18 @@ class StudyLog(models.Model):
             models.CheckConstraint(condition=Q(hours__gt=0), name="study_hours_positive",
                                    violation_error_message="学时须大于0"),
         ]
+
+
+class MeetingChange(models.Model):
+    """Field-level history of a meeting record (edits after it was recorded as held)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="changes")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "会议记录修改"
+        ordering = ["-at", "-id"]
