@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "dangjian.imports",
     "dangjian.life",
     "dangjian.dues",
+    "dangjian.api",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,10 @@ IMPORT_IN_THREAD = env_bool("IMPORT_IN_THREAD", not TESTING)
 # variable (base64, 32 bytes) or a key file. Development creates var/field.key.
 FIELD_ENCRYPTION_KEY = env_str("FIELD_ENCRYPTION_KEY")
 FIELD_ENCRYPTION_KEY_FILE = Path(env_str("FIELD_ENCRYPTION_KEY_FILE", str(VAR_DIR / "field.key")))
+# Previous keys, still accepted for decryption while `dangjian keys rotate` re-encrypts:
+# comma-separated base64 keys, or a file with one key per line.
+FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", [])
+FIELD_ENCRYPTION_OLD_KEYS_FILE = env_str("FIELD_ENCRYPTION_OLD_KEYS_FILE")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

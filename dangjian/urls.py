@@ -2,12 +2,14 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("dangjian.core.urls")),
+    path("accounts/tokens/", include("dangjian.accounts.token_views")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
     path("rules/", include("dangjian.compliance.urls")),
     path("life/", include("dangjian.life.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("api/", include("dangjian.api.urls")),
 ]
 
 handler400 = "dangjian.core.errors.bad_request"

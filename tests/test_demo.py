@@ -173,7 +173,8 @@ class TestLoadedDemo:
 
     def test_findings_show_exactly_the_two_deliberate_setup_problems(self, db, demo):
         findings = findings_for(Organisation.objects.subtree_of(demo), on=REFERENCE_DATE)
-        got = {(Organisation.objects.get(pk=f.org_id).code, f.rule_id) for f in findings}
+        got = {(Organisation.objects.get(pk=f.org_id).code, f.rule_id) for f in findings
+               if f.rule_id.startswith("org.")}  # the set-up rules; meetings and dues have their own gaps
         assert got == {(plans.DEMO_TOO_SMALL_BRANCH, "org.branch_min_full"),
                        (plans.DEMO_NO_COMMITTEE_BRANCH, "org.branch_committee_required")}
 

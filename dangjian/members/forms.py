@@ -5,6 +5,7 @@ from django import forms
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.orgs.forms import OrgChoiceField
 
+from .services import phone_error
 from .models import Education, Gender, Occupation, Status
 
 
@@ -44,8 +45,9 @@ class PersonForm(StyledFormMixin, forms.Form):
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()
-        if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
-            raise forms.ValidationError("手机号应为7至15位数字。")
+        error = phone_error(phone)
+        if error:
+            raise forms.ValidationError(error)
         return phone
 
 

@@ -97,7 +97,6 @@ EDUCATION_BY_LABEL.update({"本科": Education.BACHELOR, "大学": Education.BAC
 OCCUPATION_BY_LABEL = {label: value for value, label in Occupation.choices}
 
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-_PHONE_RE = re.compile(r"^\+?[\d\- ]{5,20}$")
 _MAX_LENGTH = {key: Person._meta.get_field(key).max_length for key in ("name", "ethnicity", "professional_title")}
 _MAX_LENGTH["phone"] = Person._meta.get_field("phone_masked").max_length
 
@@ -284,13 +283,16 @@ class RosterValidator:
                 if problem:
                     fail("id_number", problem)
                 else:
-                    first = self.seen_index.setdefault(crypto.blind_index(id_number), rownum)
+                    current, *older = crypto.blind_indexes(id_number)
+                    first = self.seen_index.setdefault(current, rownum)
                     if first != rownum:
                         fail("id_number", f"与第{first}行的身份证号重复")
+                    for index in older:  # mid key rotation, registered numbers may carry an old key's index
+                        self.seen_index.setdefault(index, rownum)
 
         phone = text("phone")
-        if phone and not _PHONE_RE.match(phone):
-            fail("phone", "手机号格式不正确")
+        if services.phone_error(phone):
+            fail("phone", services.phone_error(phone).rstrip("。"))
         education = choice("education", EDUCATION_BY_LABEL)
         occupation = choice("occupation", OCCUPATION_BY_LABEL, default=Occupation.PROFESSIONAL)
         professional_title = text("professional_title")

@@ -51,7 +51,7 @@ def _text(params, key):
     value = params.get(key) if params is not None else None
     if value is None:
         return ""
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def _whole_years_range(field, low, high, today):

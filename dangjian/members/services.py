@@ -6,7 +6,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from dangjian.core import audit, idnumber, scoping
+from dangjian.core import audit, crypto, idnumber, scoping
 from dangjian.orgs.models import OrgKind
 
 from .models import ENDED_STATUSES, OrgMembership, Person, PersonChange, Status, StatusEvent
@@ -54,6 +54,21 @@ def _check_group(group, org):
         raise ValidationError({"group": "党小组必须是所在党支部下的党小组。"})
 
 
+def phone_error(phone):
+    """The reason a phone number is unacceptable, or None (blank is allowed)."""
+    phone = (phone or "").strip()
+    if phone and not (phone.isdigit() and 7 <= len(phone) <= 15):
+        return "手机号应为7至15位数字。"
+    return None
+
+
+def _apply_phone(person, phone):
+    error = phone_error(phone)
+    if error:
+        raise ValidationError({"phone": error})
+    person.set_phone((phone or "").strip())
+
+
 def id_number_error(id_number, birth_date=None):
     """The reason a (normalised) ID number is unacceptable for this birth date, or None."""
     error = idnumber.validate(id_number)
@@ -73,9 +88,11 @@ def _apply_id_number(person, id_number):
     if error:
         raise ValidationError({"id_number": error})
     person.set_id_number(id_number)
-    clash = Person.objects.filter(id_number_index=person.id_number_index).exclude(pk=person.pk).exists()
+    # Every known key's index: rows a key rotation has not reached yet still clash.
+    clash = (Person.objects.filter(id_number_index__in=crypto.blind_indexes(id_number))
+             .exclude(pk=person.pk).exists())
     if clash:
-        raise ValidationError({"id_number": "该身份证号已登记在其他人员名下。"})
+        raise ValidationError({"id_number": ValidationError("该身份证号已登记在其他人员名下。", code="conflict")})
 
 
 def date_errors(person, today=None):
@@ -131,7 +148,7 @@ def person_create(*, actor, org, name, gender, birth_date, status, id_number="",
                     joined_on=joined_on, full_member_on=full_member_on,
                     **{k: v for k, v in fields.items() if k in PLAIN_FIELDS})
     _apply_id_number(person, id_number)
-    person.set_phone(phone)
+    _apply_phone(person, phone)
     _validate_dates(person)
     person.full_clean(exclude=["id_number_index", "user"])
     person.save()
@@ -165,7 +182,7 @@ def person_update(*, actor, person, id_number=None, phone=None, **fields):
     elif "birth_date" in changed and person.id_number_cipher:
         _apply_id_number(person, person.get_id_number())
     if phone is not None and phone.strip() != (person.get_phone() if person.phone_cipher else ""):
-        person.set_phone(phone)
+        _apply_phone(person, phone)
         changed += ["phone_cipher", "phone_masked"]
     if not changed:
         return person

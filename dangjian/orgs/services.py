@@ -15,6 +15,9 @@ def _require_write(actor, org):
 
 
 def _event(org, kind, actor, effective_on, before, after, note=""):
+    note = (note or "").strip()
+    if len(note) > 200:
+        raise ValidationError({"note": "说明不能超过200字。"})
     OrgEvent.objects.create(org=org, kind=kind, actor=actor if actor and actor.is_authenticated else None,
                             effective_on=effective_on, before=before, after=after, note=note)
     event = audit.Event.CREATE if kind == OrgEvent.Kind.CREATE else audit.Event.UPDATE
@@ -166,7 +169,7 @@ def committee_post_add(*, actor, org, person, post, started_on):
     if post in single and CommitteePost.objects.filter(org=org, post=post, ended_on__isnull=True).exists():
         raise ValidationError({"post": f"本组织已有在任{CommitteePost.Post(post).label}，请先办理离任。"})
     if CommitteePost.objects.filter(org=org, person=person, ended_on__isnull=True).exists():
-        raise ValidationError({"person": "该同志已在本组织班子中任职。"})
+        raise ValidationError({"person": ValidationError("该同志已在本组织班子中任职。", code="conflict")})
     seat = CommitteePost(org=org, person=person, post=post, started_on=started_on)
     seat.full_clean()
     seat.save()
