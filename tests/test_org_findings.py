@@ -39,7 +39,7 @@ def seat(org, people, started_on=date(2024, 1, 1), ended_on=None):
 
 
 def findings(*orgs):
-    return findings_for([Organisation.objects.get(pk=o.pk) for o in orgs], on=ON)
+    return findings_for([Organisation.objects.get(pk=o.pk) for o in orgs], on=ON, only=["orgs"])
 
 
 def rule_ids(org, *orgs):
@@ -288,14 +288,14 @@ def test_findings_for_issues_a_fixed_number_of_queries(tree, sysadmin, django_as
     orgs = list(Organisation.objects.filter(pk__in=[b.pk for b in branches] + [tree["school_a"].pk]))
     # 1 query for the overrides (Rulebook), 2 aggregate queries for members and committee seats.
     with django_assert_num_queries(3):
-        result = findings_for(orgs, on=ON)
+        result = findings_for(orgs, on=ON, only=["orgs"])
     assert {f.org_id for f in result if f.rule_id == MIN_FULL} == {b.pk for b in branches if 2 + branches.index(b) % 8 < 4}
 
 
 def test_findings_for_without_branches_issues_only_the_rulebook_query(tree, django_assert_num_queries):
     orgs = [tree["district"], tree["area"], tree["school_a"]]
     with django_assert_num_queries(1):
-        assert findings_for(orgs, on=ON) == []
+        assert findings_for(orgs, on=ON, only=["orgs"]) == []
 
 
 def test_rulebook_loads_every_override_in_one_query_when_the_tree_is_wide(tree, sysadmin, monkeypatch,
@@ -309,5 +309,5 @@ def test_rulebook_loads_every_override_in_one_query_when_the_tree_is_wide(tree, 
     monkeypatch.setattr(engine, "_MAX_PATHS_IN_QUERY", 1)  # force the "load all overrides" branch
     orgs = [Organisation.objects.get(pk=o.pk) for o in (tree["branch_a1"], tree["school_b"])]
     with django_assert_num_queries(3):
-        result = findings_for(orgs, on=ON)
+        result = findings_for(orgs, on=ON, only=["orgs"])
     assert {(f.org_id, f.rule_id) for f in result} == {(tree["branch_a1"].pk, MIN_FULL)}

@@ -53,9 +53,7 @@ def test_synth_district_has_the_demo_shapes_and_no_setup_findings(db, debug):
     for kind in (OrgKind.AREA_COMMITTEE, OrgKind.PARTY_COMMITTEE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH,
                  OrgKind.JOINT_BRANCH, OrgKind.GROUP):
         assert kinds[kind] > 0, kind
-    setup = [f for f in findings_for(Organisation.objects.subtree_of(root), on=REFERENCE_DATE)
-             if f.rule_id.startswith("org.")]
-    assert setup == []
+    assert findings_for(Organisation.objects.subtree_of(root), on=REFERENCE_DATE, only=["orgs"]) == []
 
 
 def test_synth_runs_next_to_the_demo_and_other_seeds_without_clashes(db, debug):
@@ -89,10 +87,19 @@ def test_synth_writes_one_import_audit_row(db, debug):
     assert entry.event == "import" and "模拟数据" in entry.object_repr
 
 
-def test_synth_accepts_years_for_later_per_year_records(db, debug):
-    output = synth(schools=2, members=40, seed=11, years=3)
-    assert people_under(root_of(11)).count() == 40
-    assert "后续版本" in output
+def test_synth_years_reach_back_that_many_years_of_meetings_and_bills(db, debug):
+    from dateutil.relativedelta import relativedelta
+
+    from dangjian.dues.models import DuesBill
+    from dangjian.life.models import Meeting
+
+    synth(schools=2, members=40, seed=11, years=3)
+    root = root_of(11)
+    assert people_under(root).count() == 40
+    first_meeting = Meeting.objects.filter(org__path__startswith=root.path).order_by("date").first().date
+    assert first_meeting >= REFERENCE_DATE - relativedelta(years=3)
+    assert first_meeting < REFERENCE_DATE - relativedelta(years=2)
+    assert DuesBill.objects.filter(person__org__path__startswith=root.path).exists()
 
 
 @pytest.mark.parametrize("options, message", [

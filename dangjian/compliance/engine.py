@@ -27,6 +27,7 @@ class Finding:
     severity: str
     message: str
     due_on: date | None = None
+    basis: str = ""          # the local decision the rule comes from, when an organisation changed it
 
     @property
     def rule(self):
@@ -35,6 +36,11 @@ class Finding:
     @property
     def source(self):
         return self.rule.source
+
+    @property
+    def source_label(self):
+        """The article, and the local decision when an organisation tightened the rule."""
+        return f"{self.source}；{self.basis}" if self.basis else self.source
 
     @property
     def severity_label(self):
@@ -70,6 +76,13 @@ class Effective:
             return "本组织调整"
         return f"继承自{self.from_org_name}"
 
+    @property
+    def basis(self):
+        """Where a changed setting comes from, e.g. "新华小学党支部规定：党支部工作制度"; "" for the default."""
+        if self.is_default:
+            return ""
+        return f"{self.from_org_name}规定" + (f"：{self.reason}" if self.reason else "")
+
 
 def _ancestor_paths(path, steplen):
     return [path[:end] for end in range(steplen, len(path) + 1, steplen)]
@@ -85,6 +98,8 @@ class Rulebook:
         paths = {o.path for o in orgs}
         ancestor_paths = {a for p in paths for a in _ancestor_paths(p, self._steplen)}
         self._overrides = {}
+        self._overridden = set()       # rule ids with at least one override here
+        self._defaults = {}            # rule id -> the shared default Effective
         if not ancestor_paths:
             return
         rows = RuleOverride.objects.all()
@@ -92,10 +107,17 @@ class Rulebook:
             rows = rows.filter(org__path__in=ancestor_paths)
         for row in rows.values("id", "org_id", "org__path", "org__name", "rule_id", "enabled", "params", "reason"):
             self._overrides[(row["org__path"], row["rule_id"])] = row
+            self._overridden.add(row["rule_id"])
 
     def resolve(self, org, rule_id):
         """The `Effective` setting of a rule at an organisation: the nearest override on the
         organisation or an ancestor wins; without one, the rulebook default."""
+        if rule_id not in self._overridden:   # the common case: no organisation changed this rule
+            default = self._defaults.get(rule_id)
+            if default is None:
+                rule = rules_by_id()[rule_id]
+                default = self._defaults[rule_id] = Effective(rule_id, rule.enabled, dict(rule.params))
+            return default
         rule = rules_by_id()[rule_id]
         for end in range(len(org.path), 0, -self._steplen):
             row = self._overrides.get((org.path[:end], rule_id))
@@ -114,15 +136,18 @@ class Rulebook:
 SEVERITY_ORDER = {Severity.OVERDUE: 0, Severity.SOON: 1, Severity.INFO: 2}
 
 
-def findings_for(orgs, on=None):
+def findings_for(orgs, on=None, *, only=None):
     """All findings for these organisations (each app contributes its checks).
-    Query count does not depend on how many organisations are passed."""
+    Query count does not depend on how many organisations are passed.
+    `only`: app names (e.g. ["orgs"]) to run only those apps' checks."""
     from dangjian.core.registry import app_modules
 
     orgs = list(orgs)
     rulebook = Rulebook(orgs)
     on = on or timezone.localdate()
-    results = [finding for module in app_modules("checks") for check in module.CHECKS
+    modules = [m for m in app_modules("checks")
+               if only is None or m.__name__.split(".")[-2] in set(only)]
+    results = [finding for module in modules for check in module.CHECKS
                for finding in check(orgs, rulebook, on)]
-    results.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.org_name, f.rule_id))
+    results.sort(key=lambda f: (SEVERITY_ORDER[f.severity], f.org_name, f.rule_id, f.due_on or date.min))
     return results

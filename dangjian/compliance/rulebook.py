@@ -4,9 +4,11 @@
 An administrator may override `params` or switch a rule off per organisation;
 children inherit the nearest ancestor's override.
 
-Each parameter is a whole number. `param_bounds` gives its inclusive range and
-`param_order` lists (lower, upper) pairs that must satisfy lower ≤ upper; both are
-checked by `validate_params` before an override is stored.
+A parameter is a whole number unless it is declared in `param_choices`. For whole
+numbers, `param_bounds` gives the inclusive range and `param_order` lists (lower, upper)
+pairs that must satisfy lower ≤ upper. A choice parameter (e.g. a meeting frequency) is
+declared in `param_choices` as name -> (label, ((value, label), ...)); its value must be
+one of the values. `validate_params` checks all of it before an override is stored.
 """
 
 from dataclasses import dataclass, field
@@ -60,6 +62,7 @@ class Rule:
     enabled: bool = True
     param_bounds: dict = field(default_factory=dict)   # name -> (lowest, highest), inclusive
     param_order: tuple = ()                            # ((lower_name, upper_name), ...)
+    param_choices: dict = field(default_factory=dict)  # name -> (label, ((value, label), ...))
 
     @property
     def tag_label(self):
@@ -72,6 +75,23 @@ class Rule:
     def bounds(self, name):
         return self.param_bounds.get(name, (1, 1000))
 
+    def is_choice(self, name):
+        return name in self.param_choices
+
+    def param_label(self, name):
+        if name in self.param_choices:
+            return self.param_choices[name][0]
+        return self.param_labels.get(name, name)
+
+    def choices(self, name):
+        return tuple(self.param_choices[name][1])
+
+    def display_value(self, name, value):
+        """The value as users read it: a choice's Chinese label, a number as is."""
+        if name in self.param_choices:
+            return dict(self.choices(name)).get(value, value)
+        return value
+
     def validate_params(self, params):
         """Return a complete, clean copy of `params` (missing names keep the defaults) or raise
         ValidationError keyed by parameter name, with Chinese messages."""
@@ -83,7 +103,14 @@ class Rule:
         clean = dict(self.params)
         errors = {}
         for name, value in params.items():
-            label = self.param_labels.get(name, name)
+            label = self.param_label(name)
+            if self.is_choice(name):
+                if not isinstance(value, str) or value not in dict(self.choices(name)):
+                    options = "、".join(text for _, text in self.choices(name))
+                    errors[name] = f"“{label}”须为以下之一：{options}。"
+                else:
+                    clean[name] = value
+                continue
             if isinstance(value, bool) or not isinstance(value, int):
                 errors[name] = f"“{label}”须为整数。"
                 continue

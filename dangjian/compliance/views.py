@@ -1,15 +1,20 @@
 """The rulebook screen (系统管理员 only): every rule with its source, and per-organisation overrides.
+The compliance matrix and the findings list (organisation roles, within their scope).
 
 The system administrator holds no organisation roles; rules are configuration, not party data,
-so these screens list every active organisation on purpose.
+so the rules screens list every active organisation on purpose. The matrix and the findings are
+party data: they list only the organisations the user's roles cover.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.core import scoping
@@ -17,8 +22,9 @@ from dangjian.core.forms import add_service_errors
 from dangjian.orgs.models import Organisation
 
 from . import services
-from .engine import Rulebook
-from .forms import OrgPickForm, RuleOverrideForm
+from .engine import Rulebook, findings_for
+from .forms import FindingsForm, MatrixForm, OrgPickForm, RuleOverrideForm
+from .matrix import LEGEND, build_matrix, default_rules, obligation_types
 from .models import RuleOverride
 from .rulebook import Tag, all_rules, rules_by_id
 
@@ -29,7 +35,7 @@ def _require_system_admin(request, object_id=""):
 
 
 def _param_items(rule, params):
-    return [{"name": name, "label": rule.param_labels.get(name, name), "value": params.get(name)}
+    return [{"name": name, "label": rule.param_label(name), "value": rule.display_value(name, params.get(name))}
             for name in rule.params]
 
 
@@ -121,3 +127,64 @@ def override_remove(request, pk):
         title = rule.title if rule is not None else override.rule_id
         messages.success(request, f"已取消{override.org.name}对“{title}”的调整，恢复继承上级或默认设置。")
     return redirect(_rules_url(override.org_id if not override.org.is_dissolved else None))
+
+
+# --- the compliance matrix and the findings list (organisation roles) -------------------------------------
+
+def _scoped_orgs(request):
+    """The active organisations the user's org roles cover (ordered by path); 403 without any."""
+    if not scoping.has_party_scope(request.user):
+        scoping.deny(request, "compliance.matrix", forbidden=True)
+    return list(Organisation.objects.visible_to(request.user).active())
+
+
+def _pick(form, orgs):
+    """The chosen organisation (default: the user's first top-level scope) and its subtree."""
+    chosen = None
+    if form.is_valid() and form.cleaned_data["org"]:
+        chosen = next(o for o in orgs if o.pk == form.cleaned_data["org"])
+    chosen = chosen or orgs[0]
+    return chosen, [o for o in orgs if o.path.startswith(chosen.path)]
+
+
+@login_required
+@require_http_methods(["GET"])
+def matrix(request):
+    """Organisations × months × meeting types for a subtree and a year. Queries: the org list, the
+    overrides, committee applicability and one grouped count of meetings, whatever the subtree's size."""
+    orgs = _scoped_orgs(request)
+    today = timezone.localdate()
+    form = MatrixForm(request.GET or None, orgs=orgs, types=obligation_types(), this_year=today.year)
+    chosen, subtree = _pick(form, orgs)
+    year = (form.cleaned_data.get("year") if form.is_valid() else None) or today.year
+    meeting_type = (form.cleaned_data.get("type") if form.is_valid() else None) or None
+    result = build_matrix(subtree, chosen, year, today, meeting_type)
+    return render(request, "compliance/matrix.html", {
+        "form": form, "matrix": result, "legend": LEGEND, "months": range(1, 13), "today": today,
+        "chosen": chosen, "default_rules": default_rules(),
+    })
+
+
+@login_required
+@require_http_methods(["GET"])
+def findings(request):
+    """Every finding for a subtree as of a date, filtered by severity and rule, paginated."""
+    orgs = _scoped_orgs(request)
+    rules = all_rules()
+    form = FindingsForm(request.GET or None, orgs=orgs, rules=rules)
+    chosen, subtree = _pick(form, orgs)
+    data = form.cleaned_data if form.is_valid() else {}
+    on = data.get("on") or timezone.localdate()
+    results = findings_for(subtree, on=on)
+    if data.get("severity"):
+        results = [f for f in results if f.severity == data["severity"]]
+    if data.get("rule"):
+        results = [f for f in results if f.rule_id == data["rule"]]
+    page = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "compliance/findings.html", {
+        "form": form, "page": page, "chosen": chosen, "on": on, "total": len(results),
+        "query": query.urlencode(),
+        "counts": {key: sum(1 for f in results if f.severity == key) for key in ("overdue", "soon", "info")},
+    })

@@ -10,7 +10,8 @@ def navigation(request):
     items = [("工作台", reverse("core:home"))]
     if scoping.has_party_scope(user):
         items += [("组织", reverse("orgs:tree")), ("党员名册", reverse("members:roster")),
-                  ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home"))]
+                  ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home")),
+                  ("合规检查", reverse("compliance:matrix"))]
     elif hasattr(user, "person"):
         items += [("我的档案", reverse("members:detail", args=[user.person.pk])),
                   ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home"))]

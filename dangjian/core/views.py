@@ -42,7 +42,7 @@ def home(request):
                            for s in (Status.FULL, Status.PROBATIONARY, Status.CANDIDATE, Status.ACTIVIST,
                                      Status.APPLICANT)],
             member_total=status_counts.get(Status.FULL, 0) + status_counts.get(Status.PROBATIONARY, 0),
-            findings=findings[:20],
+            finding_groups=_group_findings(findings),
             findings_total=len(findings),
             scopes=scoping.assignments(user),
         )
@@ -50,3 +50,16 @@ def home(request):
     context["own_person"] = person
     context["todos"] = todos_for(user, timezone.localdate())
     return render(request, "core/home.html", context)
+
+
+def _group_findings(findings):
+    """One line per rule and severity: how many, where (first few), in the engine's order."""
+    groups = {}
+    for finding in findings:
+        key = (finding.rule_id, finding.severity)
+        group = groups.setdefault(key, {"rule": finding.rule, "severity": finding.severity,
+                                        "severity_label": finding.severity_label, "count": 0, "orgs": []})
+        group["count"] += 1
+        if finding.org_name not in group["orgs"] and len(group["orgs"]) < 3:
+            group["orgs"].append(finding.org_name)
+    return list(groups.values())

@@ -77,7 +77,7 @@ class Meeting(models.Model):
         verbose_name = "会议"
         verbose_name_plural = "会议"
         ordering = ["-date", "-start_time", "-id"]
-        indexes = [models.Index(fields=["org", "type", "date"]), models.Index(fields=["status", "date"])]
+        indexes = [models.Index(fields=["org", "type", "date"]), models.Index(fields=["status", "date", "org", "type"], name="meeting_status_date_org_type")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_time__isnull=True) | Q(start_time__isnull=True) | Q(end_time__gt=F("start_time")),

@@ -33,9 +33,9 @@ def status_of(page, path):
 
 
 @pytest.mark.parametrize("username,menu,allowed,refused", [
-    ("district_viewer", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
-    ("district_admin", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
-    ("discipline", ["工作台", "组织", "党员名册", "组织生活", "党费"], ["/members/"], ["/members/import/", "/members/new/"]),
+    ("district_viewer", ["工作台", "组织", "党员名册", "组织生活", "党费", "合规检查"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
+    ("district_admin", ["工作台", "组织", "党员名册", "组织生活", "党费", "合规检查"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
+    ("discipline", ["工作台", "组织", "党员名册", "组织生活", "党费", "合规检查"], ["/members/"], ["/members/import/", "/members/new/"]),
     ("member", ["工作台", "我的档案", "组织生活", "党费"], [], ["/orgs/", "/members/", "/members/import/", "/audit/"]),
     ("sysadmin", ["工作台", "规则设置"], ["/rules/"], ["/orgs/", "/members/", "/accounts/users/", "/audit/"]),
     ("secadmin", ["工作台", "用户与角色"], ["/accounts/users/"], ["/orgs/", "/members/", "/audit/", "/rules/"]),
@@ -72,10 +72,14 @@ def test_branch_secretary_sees_the_seed_001_branch(page, demo):
 
 def test_district_admin_sees_the_deliberate_setup_problems_on_the_home_page(page, demo):
     login(page, "district_admin", PASSWORD)
-    findings = page.locator(".list-group-item.finding-overdue").all_inner_texts()
-    text = "\n".join(findings)
-    assert "特殊教育学校" in text and "少于3人" in text and "支条 第四条" in text
-    assert "东关镇中心小学" in text and "尚未设立支部委员会" in text
+    groups = page.locator(".list-group-item.finding-overdue").all_inner_texts()
+    too_small = next(g for g in groups if "党支部正式党员不少于3人" in g)
+    assert "特殊教育学校" in too_small and "支条 第四条" in too_small
+    no_committee = next(g for g in groups if "应设支部委员会" in g)
+    assert "东关镇中心小学" in no_committee
+    page.click("text=党支部正式党员不少于3人")
+    page.wait_for_load_state()
+    assert "少于3人" in page.locator("main").inner_text()
 
 
 def test_member_sees_only_their_own_record(page, demo):

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--members", type=int, default=1200,
                             help="人员总数（默认1200）：正式党员、预备党员、发展对象、积极分子、申请人和少量群众合计")
         parser.add_argument("--years", type=int, default=1,
-                            help="业务记录的年数（默认1）。目前只接受该参数：会议、党费等逐年记录将在后续版本中生成")
+                            help="业务记录的年数（默认1）：基准日期之前若干年的会议、出席和党费记录")
         parser.add_argument("--seed", type=int, default=1, help=f"随机种子，0–{MAX_SEED}（默认1）；同一种子生成相同数据")
         parser.add_argument("--force", action="store_true",
                             help="DEBUG 关闭（生产模式）时也生成模拟数据。切勿在正式环境使用。")
@@ -73,5 +73,3 @@ class Command(BaseCommand):
             f"学校 {schools} 所，党组织 {counts['orgs']} 个，人员 {counts['people']} 人，"
             f"班子成员 {counts['posts']} 个职务。"))
         self.stdout.write(status_summary(counts) + "。")
-        if years > 1:
-            self.stdout.write(f"提示：--years {years} 已记录；逐年业务记录将在后续版本中生成。")

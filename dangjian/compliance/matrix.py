@@ -1,0 +1,238 @@
+"""The compliance matrix: organisations × months × meeting types for one subtree and one year.
+
+One grouped query over meetings (org, type, month → count) for the whole subtree, plus the overrides
+(Rulebook) and the committee applicability; the organisation list is the caller's. Each period is judged
+as `life.checks.period_status` judges it for the findings (expected? met? else missed / due / not yet due),
+inlined in the loop below with the time-dependent part computed once per period (a district has ~30 000
+periods a year); tests/test_compliance_matrix.py checks that the matrix and the findings agree.
+
+Colours: met (green), soon / current period not yet met (amber), missed (red), not applicable (grey),
+not yet due (white). A period longer than a month (quarter, semester, year) is one cell spanning its
+months in the single-type view; in the all-types view each month shows one mark per type, coloured by
+the period that month belongs to.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.urls import reverse
+
+from dangjian.life.checks import (
+    CHECKED_KINDS, CURRENT, FUTURE, MET, MISSED, NA, SOON, applicable_obligations, meeting_month_counts,
+)
+from dangjian.life.rules import OBLIGATION_BY_TYPE, OBLIGATIONS, Frequency, periods_overlapping
+
+from .engine import Rulebook
+
+STATUS_LABELS = {
+    MET: "已召开", SOON: "即将到期", CURRENT: "本期尚未召开", MISSED: "未召开（逾期）", FUTURE: "未到期", NA: "不适用",
+}
+LEGEND = [(MET, "已召开"), (SOON, "本期尚未召开/即将到期"), (MISSED, "未召开（逾期）"), (FUTURE, "未到期"),
+          (NA, "不适用")]
+
+
+@dataclass(slots=True)
+class Cell:
+    status: str
+    meeting_type: str
+    label: str            # the meeting type's name
+    period: object        # life.rules.Period (None for a grey placeholder)
+    n: int = 0
+    org_id: int = 0
+    colspan: int = 1
+    links: tuple = ("", "")   # (meeting list URL, new meeting URL)
+
+    @property
+    def period_label(self):
+        return self.period.label if self.period is not None else ""
+
+    @property
+    def url(self):
+        """Met: the meetings of the period; a gap (missed, due, not yet due): plan a meeting; grey: none.
+        Built when the template asks (ids, type codes and ISO dates need no escaping)."""
+        if self.status == MET:
+            return (f"{self.links[0]}?org={self.org_id}&type={self.meeting_type}"
+                    f"&from={self.period.start}&to={self.period.end}")
+        if self.status == NA:
+            return ""
+        return f"{self.links[1]}?org={self.org_id}&type={self.meeting_type}"
+
+    @property
+    def title(self):
+        if self.period is None:
+            return f"{self.label}：{STATUS_LABELS[self.status]}"
+        return f"{self.label} {self.period.label}：{STATUS_LABELS[self.status]}（{self.n}次）"
+
+    @property
+    def css(self):
+        return "soon" if self.status == CURRENT else self.status
+
+
+@dataclass
+class Row:
+    org: object
+    indent: int
+    applied: list = field(default_factory=list)
+    cells: list = field(default_factory=list)     # single-type view: period cells; all-types view: 12 tuples
+    met: int = 0
+    missed: int = 0
+    pending: int = 0
+
+    @property
+    def percent(self):
+        done = self.met + self.missed
+        return round(100 * self.met / done) if done else None
+
+    @property
+    def applicable(self):
+        return bool(self.applied)
+
+
+@dataclass
+class Matrix:
+    root: object
+    year: int
+    on: date
+    meeting_type: str | None
+    rows: list
+    types: list          # [(type, label, rule)] the columns' types (all-types view: every obligation type present)
+    local_rules: list = field(default_factory=list)   # organisations' own settings in force in this subtree
+
+    @property
+    def met(self):
+        return sum(r.met for r in self.rows)
+
+    @property
+    def missed(self):
+        return sum(r.missed for r in self.rows)
+
+    @property
+    def percent(self):
+        done = self.met + self.missed
+        return round(100 * self.met / done) if done else None
+
+
+def _links():
+    base = reverse("life:meetings")
+    return base, f"{base}new/"
+
+
+def _type_label(meeting_type):
+    from dangjian.life.models import MeetingType
+
+    return MeetingType(meeting_type).label
+
+
+def build_matrix(orgs, root, year, on, meeting_type=None):
+    """The matrix for `root`'s subtree (`orgs`: the subtree's organisations, ordered by path, `root` first)
+    and calendar `year`, as of `on`. `meeting_type`: one obligation type, or None for all types."""
+    year_start, year_end = date(year, 1, 1), date(year, 12, 31)
+    as_of = min(on, year_end)
+    rulebook = Rulebook(orgs)
+    checked = [o for o in orgs if o.kind in CHECKED_KINDS
+               and (o.dissolved_on is None or o.dissolved_on > year_start)]
+    applied = applicable_obligations(checked, rulebook, as_of)
+    if meeting_type is not None:
+        applied = {pk: [a for a in items if a.meeting_type == meeting_type] for pk, items in applied.items()}
+        applied = {pk: items for pk, items in applied.items() if items}
+
+    frequencies = {a.frequency for items in applied.values() for a in items}
+    start = date(year - 1, 9, 1) if Frequency.SEMESTER in frequencies else year_start
+    end = min(date(year + 1, 1, 31) if Frequency.SEMESTER in frequencies else year_end, on)
+    counts = {}
+    if applied and start <= end:
+        types = {a.meeting_type for items in applied.values() for a in items}
+        counts = meeting_month_counts(start=start, end=end, path=root.path, types=types)
+
+    links = _links()
+    labels = {rule.meeting_type: _type_label(rule.meeting_type) for rule in OBLIGATIONS}
+    periods_cache = {}
+
+    def periods(frequency, soon_days):
+        """[(period, its months within the year, its month keys, the status when not met)] of a frequency,
+        computed once per build: whether an unmet period is missed, due or not yet due depends on `on`
+        only, not on the organisation (the hot loop below then only counts)."""
+        key = (frequency, soon_days)
+        if key not in periods_cache:
+            out = []
+            for p in periods_overlapping(frequency, year_start, year_end):
+                if p.end < on:
+                    unmet = MISSED
+                elif p.start > on:
+                    unmet = FUTURE
+                elif (p.end - on).days < soon_days:
+                    unmet = SOON
+                else:
+                    unmet = CURRENT
+                out.append((p, sum(1 for (y, _) in p.months if y == year), p.month_keys, unmet))
+            periods_cache[key] = out
+        return periods_cache[key]
+
+    rows = []
+    empty = {}
+    zeros = {k: (0,) * k for k in range(1, 13)}   # defaults for map(dict.get, keys, zeros): sums in C
+    na_row = {rule.meeting_type: [Cell(NA, rule.meeting_type, labels[rule.meeting_type], None)] * 12
+              for rule in OBLIGATIONS}
+    for org in orgs:
+        if org.dissolved_on is not None and org.dissolved_on <= year_start:
+            continue
+        org_id = org.pk
+        row = Row(org=org, indent=min(org.depth - root.depth, 6), applied=applied.get(org_id, []))
+        compact = meeting_type is None
+        per_kind = {}
+        met = missed = pending = 0
+        founded, dissolved = org.founded_on, org.dissolved_on
+        for item in row.applied:
+            kind = item.meeting_type
+            label = labels[kind]
+            get = counts.get((org_id, kind), empty).get
+            seq = []          # all-types view: this type's cell for each month of the year
+            for period, span, keys, unmet in periods(item.frequency, item.soon_days):
+                if founded > period.last_month_start or (dissolved is not None and dissolved <= period.end):
+                    status, n = NA, 0   # not expected to meet this period (see life.checks.expected_in)
+                else:
+                    n = get(keys[0], 0) if len(keys) == 1 else sum(map(get, keys, zeros[len(keys)]))
+                    status = MET if n >= period.required else unmet
+                if status == MET:
+                    met += 1
+                elif status == MISSED:
+                    missed += 1
+                elif status == SOON or status == CURRENT:
+                    pending += 1
+                c = Cell(status, kind, label, period, n, org_id, span, links)
+                if compact:
+                    seq += [c] * span
+                else:
+                    row.cells.append(c)
+            per_kind[kind] = seq
+        row.met, row.missed, row.pending = met, missed, pending
+        if compact and row.applied:
+            # Fixed slots per kind: an obligation that does not apply here (e.g. 支委会 without a committee,
+            # or switched off) is a grey mark, so the marks line up down the column.
+            ordered = [per_kind.get(rule.meeting_type) or na_row[rule.meeting_type]
+                       for rule in OBLIGATIONS if org.kind in rule.kinds]
+            row.cells = list(zip(*ordered))
+        rows.append(row)
+
+    present = {a.meeting_type for items in applied.values() for a in items}
+    types = [(rule.meeting_type, _type_label(rule.meeting_type), rule) for rule in OBLIGATIONS
+             if rule.meeting_type in present or rule.meeting_type == meeting_type]
+    local = {}
+    for items in applied.values():
+        for a in items:
+            if not a.effective.is_default:
+                key = (a.rule.id, a.effective.override_id)
+                local[key] = {"rule": a.rule, "label": _type_label(a.meeting_type), "frequency": a.frequency_label,
+                              "org": a.effective.from_org_name, "reason": a.effective.reason}
+    return Matrix(root=root, year=year, on=on, meeting_type=meeting_type, rows=rows, types=types,
+                  local_rules=sorted(local.values(), key=lambda d: (d["org"], d["rule"].id)))
+
+
+def default_rules():
+    """[(type label, rule, default frequency label)] for the legend of sources."""
+    return [(_type_label(r.meeting_type), r, Frequency.LABELS[r.params["frequency"]]) for r in OBLIGATIONS]
+
+
+def obligation_types():
+    """[(type, label)] of every meeting type with an obligation, for the type picker."""
+    return [(t, _type_label(t)) for t in OBLIGATION_BY_TYPE]

@@ -1,0 +1,82 @@
+"""Browser: the compliance matrix turns green when a secretary records this month's 支委会; readable at 375 px."""
+
+import pytest
+from django.utils import timezone
+
+from dangjian.life.models import Attendance, Meeting
+from dangjian.orgs.models import CommitteePost, Role
+from tests.factories import PASSWORD, make_person, make_tree, make_user
+
+from .conftest import login, shot
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def setting():
+    tree = make_tree()
+    branch = tree["branch_a1"]
+    committee = [make_person(branch, name=name) for name in ("张书记", "李委员", "王委员", "赵委员", "钱委员")]
+    for i, person in enumerate(committee):
+        CommitteePost.objects.create(org=branch, person=person, started_on=timezone.localdate().replace(year=2020),
+                                     post=CommitteePost.Post.SECRETARY if i == 0 else CommitteePost.Post.MEMBER)
+    make_user("ui_matrix_sec", Role.SECRETARY, tree["school_a"])
+    return tree, branch, committee
+
+
+def record_committee_meeting(branch, committee, day):
+    """The secretary records this month's 支委会 with two absentees (rows created directly, as the meeting
+    screens would)."""
+    meeting = Meeting.objects.create(org=branch, type="committee", status=Meeting.Status.HELD, theme="研究本月工作",
+                                     date=day, place="党员活动室")
+    for i, person in enumerate(committee):
+        Attendance.objects.create(meeting=meeting, person=person,
+                                  status=Attendance.Status.ABSENT if i >= 3 else Attendance.Status.PRESENT)
+    return meeting
+
+
+def current_cell(page, branch):
+    month = timezone.localdate().month
+    return page.locator(f'tr[data-org="{branch.pk}"] td.cm-cell').nth(month - 1)
+
+
+def test_recording_this_months_committee_meeting_turns_the_cell_green(page, phone, setting):
+    tree, branch, committee = setting
+    today = timezone.localdate()
+    url = f"{page.base}/rules/matrix/?org={tree['school_a'].pk}&year={today.year}&type=committee"
+
+    login(page, "ui_matrix_sec", PASSWORD)
+    page.goto(url)
+    cell = current_cell(page, branch)
+    assert cell.get_attribute("data-month-status") in ("soon", "current")
+    assert "cm-soon" in cell.get_attribute("class")
+    assert cell.locator("a").get_attribute("href") == f"/life/new/?org={branch.pk}&type=committee"
+    shot(page, "compliance-matrix-before-1366")
+
+    record_committee_meeting(branch, committee, today)
+    page.reload()
+    cell = current_cell(page, branch)
+    assert cell.get_attribute("data-month-status") == "met"
+    assert "cm-met" in cell.get_attribute("class")
+    href = cell.locator("a").get_attribute("href")
+    assert href.startswith(f"/life/?org={branch.pk}&type=committee&from={today:%Y-%m}-01&to=")
+    shot(page, "compliance-matrix-1366")
+
+    page.goto(f"{page.base}/rules/matrix/?org={tree['school_a'].pk}&year={today.year}")
+    mark = page.locator(f'tr[data-org="{branch.pk}"] td[data-month="{today.month}"] [data-type="committee"]')
+    assert mark.get_attribute("data-status") == "met"
+    shot(page, "compliance-matrix-all-types-1366")
+
+    page.goto(f"{page.base}/rules/findings/?org={tree['school_a'].pk}")
+    assert page.locator("[data-testid=findings] tbody tr").count() > 0
+    shot(page, "compliance-findings-1366")
+
+    login(phone, "ui_matrix_sec", PASSWORD)
+    phone.goto(url)
+    assert current_cell(phone, branch).get_attribute("data-month-status") == "met"
+    # the table scrolls inside its card; the page itself does not scroll sideways
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    shot(phone, "compliance-matrix-375")
+    phone.goto(f"{phone.base}/rules/findings/?org={tree['school_a'].pk}")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    shot(phone, "compliance-findings-375")

@@ -1,0 +1,322 @@
+"""The compliance matrix (/rules/matrix/) and the findings list (/rules/findings/): organisations × months ×
+meeting types in the user's scope, coloured by the same judgement as the findings, with click-through; a fixed
+number of queries whatever the size of the subtree."""
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dangjian.accounts.models import AdminRole
+from dangjian.compliance.services import rule_override_set
+from dangjian.life.models import Meeting
+from dangjian.orgs.models import CommitteePost, Organisation, OrgKind, Role
+from tests.factories import make_org, make_person, make_user
+
+pytestmark = pytest.mark.django_db
+
+LAST_YEAR = timezone.localdate().year - 1
+MATRIX = reverse("compliance:matrix")
+FINDINGS = reverse("compliance:findings")
+
+
+def held(org, kind, day):
+    return Meeting.objects.create(org=org, type=kind, status=Meeting.Status.HELD, theme="会议", date=day)
+
+
+def with_committee(branch):
+    for i in range(3):
+        CommitteePost.objects.create(org=branch, person=make_person(branch), started_on=date(2015, 1, 1),
+                                     post=CommitteePost.Post.SECRETARY if i == 0 else CommitteePost.Post.MEMBER)
+    return branch
+
+
+@pytest.fixture
+def secretary(tree):
+    return make_user("sec_a", Role.SECRETARY, tree["school_a"])
+
+
+@pytest.fixture
+def sec_client(client, secretary):
+    client.force_login(secretary)
+    return client
+
+
+def row_of(response, org):
+    return next(r for r in response.context["matrix"].rows if r.org.pk == org.pk)
+
+
+def statuses(row):
+    return [c.status for c in row.cells]
+
+
+# --- colours ------------------------------------------------------------------------------------------
+
+def test_monthly_type_view_is_green_where_held_and_red_where_missed(sec_client, tree):
+    branch = with_committee(tree["branch_a1"])
+    for month in (1, 2, 5):
+        held(branch, "committee", date(LAST_YEAR, month, 28))
+    response = sec_client.get(MATRIX, {"org": tree["school_a"].pk, "year": LAST_YEAR, "type": "committee"})
+    assert response.status_code == 200
+    row = row_of(response, branch)
+    assert statuses(row) == ["met", "met", "missed", "missed", "met"] + ["missed"] * 7
+    assert row.percent == 25  # 3 of 12 periods
+    assert row.cells[0].url == f"/life/?org={branch.pk}&type=committee&from={LAST_YEAR}-01-01&to={LAST_YEAR}-01-31"
+    assert row.cells[2].url == f"/life/new/?org={branch.pk}&type=committee"
+
+
+def test_quarterly_periods_span_three_months(sec_client, tree):
+    branch = tree["branch_a1"]
+    held(branch, "assembly", date(LAST_YEAR, 6, 30))
+    response = sec_client.get(MATRIX, {"org": branch.pk, "year": LAST_YEAR, "type": "assembly"})
+    row = row_of(response, branch)
+    assert [(c.status, c.colspan) for c in row.cells] == [("missed", 3), ("met", 3), ("missed", 3), ("missed", 3)]
+    assert 'colspan="3"' in response.content.decode()
+
+
+def test_branch_without_committee_is_grey_for_committee_meetings(sec_client, tree):
+    response = sec_client.get(MATRIX, {"org": tree["school_a"].pk, "year": LAST_YEAR, "type": "committee"})
+    row = row_of(response, tree["branch_a2"])
+    assert not row.applicable and row.percent is None
+    assert "不适用" in response.content.decode()
+
+
+def test_current_month_is_amber_until_held_then_green(sec_client, tree):
+    today = timezone.localdate()
+    branch = with_committee(tree["branch_a1"])
+    params = {"org": branch.pk, "year": today.year, "type": "committee"}
+    current = row_of(sec_client.get(MATRIX, params), branch).cells[today.month - 1]
+    assert current.status in ("soon", "current") and current.css == "soon"
+    held(branch, "committee", today)
+    assert row_of(sec_client.get(MATRIX, params), branch).cells[today.month - 1].status == "met"
+    if today.month < 12:
+        assert row_of(sec_client.get(MATRIX, params), branch).cells[today.month].status == "future"
+
+
+def test_compact_view_has_a_mark_per_type_in_every_month(sec_client, tree):
+    branch = with_committee(tree["branch_a1"])
+    held(branch, "theme_day", date(LAST_YEAR, 3, 10))
+    response = sec_client.get(MATRIX, {"org": tree["school_a"].pk, "year": LAST_YEAR})
+    row = row_of(response, branch)
+    assert len(row.cells) == 12
+    assert [c.meeting_type for c in row.cells[2]] == ["committee", "assembly", "lecture", "theme_day", "life_meeting",
+                                                      "evaluation", "talk"]
+    assert row.cells[2][3].status == "met" and row.cells[3][3].status == "missed"
+    # a branch without committee keeps the slot, grey
+    other = row_of(response, tree["branch_a2"])
+    assert other.cells[0][0].status == "na" and other.cells[0][0].url == ""
+    group = row_of(response, tree["group_a1"])
+    assert [c.meeting_type for c in group.cells[0]] == ["group"]
+    html = response.content.decode()
+    assert 'data-testid="legend"' in html and "已召开" in html and "未召开（逾期）" in html
+
+
+def test_rows_are_the_subtree_indented_under_the_chosen_organisation(sec_client, tree):
+    response = sec_client.get(MATRIX, {"org": tree["school_a"].pk, "year": LAST_YEAR})
+    rows = response.context["matrix"].rows
+    assert [(r.org.name, r.indent) for r in rows] == [
+        ("实验中学党总支", 0), ("实验中学第一党支部", 1), ("语文组党小组", 2), ("实验中学第二党支部", 1)]
+    assert "城南小学党支部" not in response.content.decode()
+
+
+def test_local_rule_is_shown_with_its_organisation_and_reason(sec_client, tree):
+    sysadmin = make_user(admin_role=AdminRole.SYSTEM)
+    rule_override_set(actor=sysadmin, org=tree["school_a"], rule_id="life.lecture", enabled=True,
+                      params={"frequency": "semester"}, reason="党总支会议决定：党课每学期一次")
+    response = sec_client.get(MATRIX, {"org": tree["school_a"].pk, "year": LAST_YEAR, "type": "lecture"})
+    row = row_of(response, tree["branch_a1"])
+    assert [c.colspan for c in row.cells] == [1, 7, 4]        # Jan | Feb–Aug | Sep–Dec
+    html = response.content.decode()
+    assert "每学期" in html and "本地规定" in html
+    assert "实验中学党总支：党课每学期（依据：党总支会议决定：党课每学期一次）" in html
+    assert "支条 第十六条" in html
+
+
+# --- scope and bad input --------------------------------------------------------------------------------
+
+def test_default_organisation_is_the_top_of_the_users_scope(sec_client, tree):
+    response = sec_client.get(MATRIX)
+    assert response.context["matrix"].root.pk == tree["school_a"].pk
+    assert response.context["matrix"].year == timezone.localdate().year
+
+
+def test_an_organisation_outside_the_scope_is_refused_and_nothing_of_it_is_shown(sec_client, tree):
+    for url in (MATRIX, FINDINGS):
+        response = sec_client.get(url, {"org": tree["school_b"].pk})
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "请选择有效的组织。" in html
+        assert "城南小学党支部" not in html
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"year": "abc"}, "年度须为整数。"),
+    ({"year": "1999"}, "年度须在2000至"),
+    ({"type": "party"}, "请选择有效的会议类型。"),
+    ({"org": "x"}, "请选择有效的组织。"),
+])
+def test_bad_matrix_filters_get_a_chinese_error(sec_client, tree, params, message):
+    response = sec_client.get(MATRIX, params)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.DISCIPLINE, Role.ORG_ADMIN])
+def test_every_org_role_may_read_the_matrix_of_its_scope(client, tree, role):
+    client.force_login(make_user(role=role, org=tree["branch_a1"]))
+    response = client.get(MATRIX)
+    assert response.status_code == 200
+    assert response.context["matrix"].root.pk == tree["branch_a1"].pk
+
+
+@pytest.mark.parametrize("admin_role", [AdminRole.SYSTEM, AdminRole.SECURITY, AdminRole.AUDIT])
+def test_administrators_and_members_are_forbidden(client, tree, admin_role):
+    client.force_login(make_user(admin_role=admin_role))
+    assert client.get(MATRIX).status_code == 403
+    assert client.get(FINDINGS).status_code == 403
+    client.force_login(make_user(role=Role.MEMBER, org=tree["branch_a1"]))
+    assert client.get(MATRIX).status_code == 403
+
+
+def test_rules_page_links_to_the_checks(client, tree):
+    client.force_login(make_user(admin_role=AdminRole.SYSTEM))
+    html = client.get(reverse("compliance:rules")).content.decode()
+    assert f'href="{MATRIX}"' in html and f'href="{FINDINGS}"' in html
+
+
+# --- fixed queries --------------------------------------------------------------------------------------
+
+def _district_client(client, root):
+    user = make_user(role=Role.VIEWER, org=root)
+    client.force_login(user)
+    client.get(MATRIX)  # warm the session
+    return client
+
+
+# session, user, roles (scope), org list, overrides, committee applicability, meeting counts,
+# session save (savepoint, update, release)
+MATRIX_QUERIES = 10
+
+
+def test_matrix_of_a_small_tree_issues_a_fixed_number_of_queries(client, tree, django_assert_num_queries):
+    held(with_committee(tree["branch_a1"]), "committee", date(LAST_YEAR, 3, 3))
+    client = _district_client(client, tree["district"])
+    with django_assert_num_queries(MATRIX_QUERIES):
+        response = client.get(MATRIX, {"year": LAST_YEAR})
+    assert len(response.context["matrix"].rows) == 7
+
+
+def test_matrix_of_the_whole_demo_district_issues_the_same_number_of_queries(client, django_assert_num_queries):
+    from dangjian.demo.builder import build
+    from dangjian.demo.plans import DEMO_REGION_CODE, DEMO_SEED, demo_plan
+    from dangjian.life import demo as life_demo
+
+    result = build(demo_plan(), seed=DEMO_SEED, region_code=DEMO_REGION_CODE)
+    life_demo.extend(result, seed=DEMO_SEED, years=1)
+    client = _district_client(client, result.root)
+    for params in ({"year": 2026}, {"year": 2025, "type": "assembly"}):
+        with django_assert_num_queries(MATRIX_QUERIES):
+            response = client.get(MATRIX, params)
+        matrix = response.context["matrix"]
+        assert len(matrix.rows) == len(result.orgs) > 100
+        assert matrix.met > 0 and matrix.missed > 0
+
+
+# --- the findings list ------------------------------------------------------------------------------------
+
+def test_findings_list_shows_org_subject_rule_source_severity_due_date_and_message(sec_client, tree):
+    branch = with_committee(tree["branch_a1"])
+    response = sec_client.get(FINDINGS, {"org": branch.pk, "on": "2024-04-01", "rule": "life.committee"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response.context["total"] == 3
+    for text in ("实验中学第一党支部", "支委会（2024年3月）", "支部委员会会议一般每月召开1次", "支条 第十二条",
+                 "逾期/错误", "2024-03-31", "2024年3月未召开支委会"):
+        assert text in html
+
+
+def test_findings_can_be_filtered_by_severity(sec_client, tree):
+    with_committee(tree["branch_a1"])
+    response = sec_client.get(FINDINGS, {"org": tree["school_a"].pk, "on": "2024-03-31", "severity": "soon"})
+    assert response.context["total"] > 0
+    assert {f.severity for f in response.context["page"]} == {"soon"}
+
+
+def test_findings_as_of_a_past_date_recheck_that_date(sec_client, tree):
+    branch = with_committee(tree["branch_a1"])
+    held(branch, "committee", date(2024, 3, 5))
+    params = {"org": branch.pk, "rule": "life.committee"}
+    assert sec_client.get(FINDINGS, {**params, "on": "2024-03-01"}).context["total"] == 2  # Jan, Feb
+    assert sec_client.get(FINDINGS, {**params, "on": "2024-04-01"}).context["total"] == 2  # Jan, Feb; March met
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"on": "2024-02-30"}, "检查日期格式应为 YYYY-MM-DD。"),
+    ({"severity": "bad"}, "请选择有效的级别。"),
+    ({"rule": "nope"}, "请选择有效的规则。"),
+])
+def test_bad_findings_filters_get_a_chinese_error(sec_client, tree, params, message):
+    response = sec_client.get(FINDINGS, params)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_findings_are_paginated(sec_client, tree, settings):
+    settings.PAGE_SIZE = 5
+    with_committee(tree["branch_a1"])
+    first = sec_client.get(FINDINGS, {"org": tree["school_a"].pk, "on": "2024-12-01"})
+    assert first.context["total"] > 5 and len(first.context["page"].object_list) == 5
+    second = sec_client.get(FINDINGS, {"org": tree["school_a"].pk, "on": "2024-12-01", "page": 2})
+    assert second.context["page"].number == 2
+    assert "page=2" in first.content.decode()
+
+
+def _add_branches(parent, n, start=0):
+    for i in range(start, start + n):
+        b = make_org(parent, f"支部{i}", OrgKind.BRANCH)
+        make_person(b)
+        held(b, "assembly", date(2024, 2, 2))
+
+
+def test_findings_list_issues_the_same_number_of_queries_for_2_and_20_branches(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _district_client(client, tree["district"])
+    counts = []
+    for n, start in ((2, 0), (18, 2)):
+        _add_branches(tree["school_a"], n, start)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(FINDINGS, {"on": "2024-06-30"})
+        assert response.context["total"] >= start + n
+        counts.append(len(captured))
+    # the view's own queries (session, user, roles, org list) plus findings_for: overrides, 2 org set-up
+    # aggregates, the 4 life checks (tests/test_life_findings.py pins them) and other apps' checks
+    assert counts[0] == counts[1]
+
+
+def test_matrix_and_findings_judge_every_period_alike(tree):
+    from dangjian.compliance.engine import findings_for
+    from dangjian.compliance.matrix import build_matrix
+
+    branch = with_committee(tree["branch_a1"])
+    for day in (date(2024, 1, 9), date(2024, 4, 30), date(2024, 5, 2), date(2024, 12, 20)):
+        held(branch, "committee", day)
+        held(branch, "assembly", day)
+    held(tree["group_a1"], "group", date(2024, 7, 7))
+    on = date(2024, 12, 26)
+    orgs = list(Organisation.objects.subtree_of(tree["school_a"]).active())
+    matrix = build_matrix(orgs, orgs[0], 2024, on)
+    from_matrix = {(row.org.pk, cell.meeting_type, cell.period.label, cell.status)
+                   for row in matrix.rows if row.applicable for month in row.cells for cell in month
+                   if cell.status in ("missed", "soon")}
+    from_findings = {(f.org_id, f.rule_id.removeprefix("life."), f.subject.split("（")[1].rstrip("）"),
+                      "missed" if f.severity == "overdue" else "soon")
+                     for f in findings_for(orgs, on=on, only=["life"])
+                     if f.due_on and f.due_on.year == 2024}
+    assert from_matrix == from_findings
+    assert (branch.pk, "committee", "2024年3月", "missed") in from_matrix
+    assert (branch.pk, "committee", "2024年12月", "soon") not in from_matrix       # held on the 20th
+    assert (branch.pk, "theme_day", "2024年12月", "soon") in from_matrix
+    assert (branch.pk, "life_meeting", "2024年", "soon") in from_matrix
