@@ -79,17 +79,6 @@ def bench_findings(ctx):
     return lambda: findings_for(Organisation.objects.visible_to(user), on=REFERENCE_DATE)
 
 
-def bench_roster_import(ctx):
-    """HOOK — roster import timing (written together with the roster import feature).
-
-    Build an .xlsx of ctx["size"] rows (e.g. from ctx["root"]'s people with new ID numbers) in setup code here,
-    then return a callable that runs the import end to end (validation + insert), e.g. through
-    dangjian.members.importing. The import writes rows, so wrap each run in a transaction that is rolled back.
-    Returning None prints "待实现" in the table.
-    """
-    return None
-
-
 BENCHMARKS = [
     ("baseline", "基准：SELECT count(*) FROM members_person", bench_baseline),
     ("roster_page", "名册首页（全区，select_related org，50人）", bench_roster_page),
@@ -97,7 +86,6 @@ BENCHMARKS = [
     ("school_roster_page", "名册首页（一所学校的组织管理员）", bench_school_roster_page),
     ("org_tree", "组织树（全区 visible_to）", bench_org_tree),
     ("findings", "问题提示引擎 findings_for（全区）", bench_findings),
-    ("roster_import", "名册导入（钩子，待实现）", bench_roster_import),
 ]
 
 
