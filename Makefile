@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test install install-dev migrate demo lint bench clean
+.PHONY: run test audit install install-dev migrate demo lint bench clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ run: demo
 
 test: install-dev
 	DANGJIAN_TESTING=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# bandit + pip-audit; fails on a finding not waived (with a reason) in .security-waivers.toml.
+audit: install-dev
+	$(PY) .ci/audit.py
 
 bench: install-dev
 	DANGJIAN_TESTING=1 $(PY) benchmarks/run.py

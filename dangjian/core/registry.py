@@ -30,3 +30,13 @@ def extend_demo(result, *, seed, years=1):
     """Let every app add its records to a freshly built demo or synthetic district."""
     for module in app_modules("demo"):
         module.extend(result, seed=seed, years=years)
+
+
+def refresh_planner_statistics():
+    """After a bulk load, give PostgreSQL's planner fresh statistics (autovacuum may lag or be off);
+    without them a grouped check can pick a nested loop over millions of rows. SQLite: nothing to do."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")

@@ -12,6 +12,15 @@ HEADERS = ["党组织", "交纳党员数", "应缴月次", "已缴月次", "收�
 WIDTHS = [30, 12, 10, 10, 10, 14, 14, 14, 14, 16]
 
 
+def _no_formulas(sheet):
+    """Formula injection: text from the database (an organisation's name) that starts with "=" would be stored as a
+    formula; store it as a plain string cell, which Excel shows and never evaluates."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
+                cell.data_type = "s"
+
+
 def publication_export(*, actor, context):
     """Workbook bytes for the publication page's context; the export is audited."""
     workbook = openpyxl.Workbook()
@@ -41,6 +50,7 @@ def publication_export(*, actor, context):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index)].width = width
     sheet.append([])
     sheet.append([f"公示日期：{context['today']:%Y-%m-%d}。按账单生成时所在党组织统计；自愿多交党费单独列示。"])
+    _no_formulas(sheet)
     buffer = io.BytesIO()
     workbook.save(buffer)
     audit.record(actor=actor, event=audit.Event.EXPORT, object_type="dues.publication",

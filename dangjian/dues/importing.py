@@ -76,7 +76,7 @@ def payroll_submit(*, actor, upload):
         raise ValidationError({"file": f"文件过大：不能超过 {filesizeformat(limit)}。"})
     if not data:
         raise ValidationError({"file": "上传的文件是空的。"})
-    check_xlsx(data)
+    check_xlsx(data, max_rows=MAX_ROWS)
     with transaction.atomic():
         return ImportJob.objects.create(created_by=actor, file_name=name.rsplit("/", 1)[-1], content=data,
                                         status=ImportJob.State.PENDING)
@@ -146,8 +146,8 @@ def _number(value):
         raise ValueError
     text = re.sub(r"[,，\s元]", "", str(value))
     amount = Decimal(text)
-    if not amount.is_finite():
-        raise ValueError
+    if not amount.is_finite() or abs(amount) > rates.MAX_BASE * 100:
+        raise ValueError  # the row gets the usual "not a valid amount" error
     return amount
 
 

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from dangjian.core.registry import refresh_planner_statistics
 from dangjian.core import audit, crypto, idnumber, scoping
 from dangjian.imports.models import ImportJob
 from dangjian.orgs.models import WRITE_ROLES, Organisation, OrgKind
@@ -369,11 +370,42 @@ class RosterValidator:
 
 # --- submit, start, run -------------------------------------------------------------------------
 
-def check_xlsx(data):
-    """Raise ValidationError unless `data` opens as an .xlsx workbook with at least one worksheet."""
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+_ROW_SCAN_CHUNK = 1024 * 1024
+
+
+def _count_sheet_rows(archive, name, limit):
+    """Count `<row` tags in a worksheet by streaming it, stopping past `limit` (cheap even for huge sheets)."""
+    count, tail, read = 0, b"", 0
+    with archive.open(name) as stream:
+        while read < MAX_UNZIPPED_BYTES and (chunk := stream.read(_ROW_SCAN_CHUNK)):
+            read += len(chunk)
+            data = tail + chunk
+            count += data.count(b"<row ") + data.count(b"<row>")
+            tail = data[-5:]
+            count -= tail.count(b"<row ") + tail.count(b"<row>")  # counted again with the next chunk
+            if count > limit:
+                return count
+    return count + tail.count(b"<row ") + tail.count(b"<row>")
+
+
+def check_xlsx(data, max_rows=MAX_ROWS):
+    """Raise ValidationError unless `data` opens as an .xlsx workbook with at least one worksheet, is not a
+    zip bomb, and has at most `max_rows` data rows in each sheet (checked before openpyxl parses anything)."""
     message = "文件不是有效的 Excel 工作簿（.xlsx），无法打开。如文件设置了打开密码，请先取消密码。"
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ValidationError({"file": message})
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            for item in members:  # rows first: the count stops as soon as the limit is passed
+                if item.filename.startswith("xl/worksheets/") and item.filename.endswith(".xml"):
+                    if _count_sheet_rows(archive, item.filename, max_rows + 1) > max_rows + 1:
+                        raise ValidationError({"file": f"一次最多导入{max_rows}行，请分成多个文件导入。"})
+            if sum(item.file_size for item in members) > MAX_UNZIPPED_BYTES:
+                raise ValidationError({"file": "文件解压后过大，请检查文件内容。"})
+    except zipfile.BadZipFile:
+        raise ValidationError({"file": message}) from None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on damaged or foreign files
@@ -516,6 +548,7 @@ def _run(job, actor):
         _validate_and_insert(job, actor, rows)
     finally:
         rows.close()
+    refresh_planner_statistics()
 
 
 def _validate_and_insert(job, actor, rows):
@@ -651,6 +684,16 @@ def template_workbook():
     return buffer.getvalue()
 
 
+def _text_cell(sheet, value):
+    if isinstance(value, str) and value.startswith("="):
+        from openpyxl.cell import WriteOnlyCell
+
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
 def errors_workbook(job):
     """The job's error list as .xlsx bytes: 行号, 列, 原因."""
     workbook = openpyxl.Workbook(write_only=True)
@@ -660,7 +703,8 @@ def errors_workbook(job):
     sheet.column_dimensions["C"].width = 80
     sheet.append(["行号", "列", "原因"])
     for row, column, reason in job.errors or []:
-        sheet.append([row, column, reason])
+        # Column names can come from the uploaded file (payroll headers): never let "=…" become a formula.
+        sheet.append([row, *(_text_cell(sheet, value) for value in (column, reason))])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

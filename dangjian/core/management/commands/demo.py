@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 
 from dangjian.core import audit
-from dangjian.core.registry import extend_demo
+from dangjian.core.registry import extend_demo, refresh_planner_statistics
 
 from dangjian.demo.output import status_summary, table
 
@@ -57,6 +57,7 @@ class Command(BaseCommand):
                                                 "基准日期": REFERENCE_DATE.isoformat()}})
         except IntegrityError as exc:
             raise CommandError(f"写入数据库失败，未做任何更改：{exc}") from None
+        refresh_planner_statistics()
         elapsed = time.perf_counter() - started
 
         self.stdout.write(self.style.SUCCESS(

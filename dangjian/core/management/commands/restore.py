@@ -6,6 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.core.backup import BackupError, restore_backup
+from dangjian.core.registry import refresh_planner_statistics
 
 
 class Command(BaseCommand):
@@ -23,6 +24,7 @@ class Command(BaseCommand):
         except (BackupError, ImproperlyConfigured) as exc:
             raise CommandError(f"恢复失败，未做任何更改：{exc}") from None
         tables = result.manifest["tables"]
+        refresh_planner_statistics()
         if result.ok:
             self.stdout.write(f"已恢复 {len(tables)} 张表，共 {sum(t['rows'] for t in tables.values()):,} 行。")
             self.stdout.write("校验通过")
