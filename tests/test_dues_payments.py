@@ -181,3 +181,16 @@ def test_bad_voluntary_amounts_are_refused(tree, secretary, amount, message):
     with pytest.raises(ValidationError, match=message):
         services.voluntary_record(actor=secretary, person=person, amount=amount, paid_on=date(2026, 1, 5))
     assert snapshot() == (0, 0, 0, 0)
+
+
+
+@pytest.mark.parametrize("amount", ["1e300", "-1e300", "9" * 400])
+def test_an_absurd_reduction_amount_is_refused_not_a_crash(tree, secretary, amount):
+    """Such amounts used to overflow Decimal.quantize inside bill_adjust (a 500 through the 减免 form)."""
+    person = member(tree["branch_a1"], secretary, months=[1])
+    bill = DuesBill.objects.get(person=person)
+    with pytest.raises(ValidationError, match="数额过大"):
+        services.bill_adjust(actor=secretary, bill=bill, waive=False, amount=amount, approved_by="工委",
+                             approved_on=date(2026, 1, 10), approval_no="1号", reason="困难")
+    bill.refresh_from_db()
+    assert not bill.adjusted

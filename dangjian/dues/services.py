@@ -36,6 +36,8 @@ def _money(value, field, label):
         raise ValidationError({field: f"{label}不是有效的数字。"}) from None
     if not amount.is_finite():
         raise ValidationError({field: f"{label}不是有效的数字。"})
+    if abs(amount) >= Decimal("1e12"):  # beyond any real amount; also keeps quantize() from overflowing
+        raise ValidationError({field: f"{label}数额过大。"})
     return amount
 
 
