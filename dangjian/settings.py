@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dangjian.life",
     "dangjian.dues",
     "dangjian.api",
+    "dangjian.pipeline",
 ]
 
 MIDDLEWARE = [

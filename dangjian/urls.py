@@ -9,6 +9,7 @@ urlpatterns = [
     path("rules/", include("dangjian.compliance.urls")),
     path("life/", include("dangjian.life.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("pipeline/", include("dangjian.pipeline.urls")),
     path("api/", include("dangjian.api.urls")),
 ]
 

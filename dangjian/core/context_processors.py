@@ -10,6 +10,7 @@ def navigation(request):
     items = [("工作台", reverse("core:home"))]
     if scoping.has_party_scope(user):
         items += [("组织", reverse("orgs:tree")), ("党员名册", reverse("members:roster")),
+                  ("发展党员", reverse("pipeline:board")),
                   ("组织生活", reverse("life:meetings")), ("党费", reverse("dues:home")),
                   ("合规检查", reverse("compliance:matrix"))]
     elif hasattr(user, "person"):

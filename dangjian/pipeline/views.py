@@ -1,0 +1,174 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.compliance.engine import Rulebook
+from dangjian.core import scoping
+from dangjian.core.forms import add_service_errors
+from dangjian.members.models import Person
+from dangjian.orgs.models import Organisation
+
+from . import logic, selectors, services
+from . import rules as R
+from .forms import CancelForm, ExtendForm, FileOpenForm, StepForm
+from .models import DevelopmentFile
+from .steps import STEPS, Stage
+
+
+def _require_scope(request):
+    if not scoping.has_party_scope(request.user):
+        raise PermissionDenied("您没有查看发展党员工作的权限")
+
+
+@login_required
+@require_GET
+def board(request):
+    _require_scope(request)
+    roots = list(Organisation.objects.filter(path__in=scoping.scope_paths(request.user)).order_by("path"))
+    org = roots[0]
+    org_id = request.GET.get("org")
+    if org_id:
+        org = Organisation.objects.visible_to(request.user).filter(pk=org_id).first() if org_id.isdigit() else None
+        if org is None:
+            scoping.deny(request, "orgs.organisation", org_id)
+    on = timezone.localdate()
+    files = DevelopmentFile.objects.visible_to(request.user).filter(org__path__startswith=org.path)
+    context = {
+        "org": org, "roots": roots, "on": on, "columns": selectors.board(files, on),
+        "can_write": scoping.can_write(request.user, org),
+    }
+    if context["can_write"]:
+        context["waiting"] = selectors.people_without_file(request.user, org)
+    return render(request, "pipeline/board.html", context)
+
+
+def _get_file(request, pk, *, write=False):
+    return scoping.get_for_user(request, DevelopmentFile.objects.select_related("person", "org"), pk, write=write)
+
+
+def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_form=None, show_override=False):
+    on = timezone.localdate()
+    steps = selectors.file_steps(file)
+    settings = logic.Settings(Rulebook([file.org]), file.org)
+    done = {s.number for s in steps}
+    allowed = selectors.allowed(steps) if file.state == DevelopmentFile.State.OPEN else []
+    rows = []
+    for spec in STEPS:
+        recorded = [s for s in steps if s.number == spec.number]
+        state = "done" if recorded else ("next" if spec.number in allowed else "later")
+        rules = [(rule, settings.get(rule) is not None) for rule in R.RULES_BY_STEP.get(spec.number, [])]
+        rows.append({"spec": spec, "recorded": recorded, "state": state, "rules": rules,
+                     "stage_label": Stage.LABELS[spec.stage],
+                     "first_of_stage": spec.number in (1, 3, 7, 12, 19)})
+    can_write = scoping.can_write(request.user, file.org) and file.state == DevelopmentFile.State.OPEN
+    if can_write and allowed and step_form is None:
+        people, meetings, votes = selectors.form_choices(file)
+        step_form = StepForm(numbers=allowed, people=people, meetings=meetings, votes=votes,
+                             initial={"date": on})
+    probationer = can_write and 17 in done and 24 not in done
+    deadline = logic.deadline(file, steps, settings)
+    return {
+        "file": file, "person": file.person, "rows": rows, "on": on, "can_write": can_write,
+        "step_form": step_form if can_write and allowed else None, "show_override": show_override,
+        "deadline": deadline, "days_left": deadline.days_left(on) if deadline else None,
+        "probation_end": logic.probation_end_of(file, steps),
+        "extend_form": ((extend_form or ExtendForm())
+                        if probationer and not file.extension_months and 23 not in done else None),
+        "cancel_form": (cancel_form or CancelForm()) if probationer else None,
+        "rules": R.RULES,
+    }
+
+
+@login_required
+@require_GET
+def file_detail(request, pk):
+    file = _get_file(request, pk)
+    return render(request, "pipeline/file.html", _detail_context(request, file))
+
+
+@login_required
+@require_POST
+def step_record(request, pk):
+    file = _get_file(request, pk, write=True)
+    steps = selectors.file_steps(file)
+    allowed = selectors.allowed(steps) if file.state == DevelopmentFile.State.OPEN else []
+    if not allowed:
+        messages.error(request, "该档案没有可登记的步骤。")
+        return redirect("pipeline:file", pk=file.pk)
+    people, meetings, votes = selectors.form_choices(file)
+    form = StepForm(request.POST, numbers=allowed, people=people, meetings=meetings, votes=votes)
+    show_override = bool(request.POST.get("override"))
+    if form.is_valid():
+        try:
+            step = services.step_record(actor=request.user, file=file, **form.service_data())
+        except services.RuleBlocked as exc:
+            show_override = True
+            for message in exc.messages:
+                form.add_error(None, message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已登记第{step.number}步。" + ("（违反规则仍保存，已记入审计）" if step.overridden else ""))
+            return redirect("pipeline:file", pk=file.pk)
+    return render(request, "pipeline/file.html",
+                  _detail_context(request, file, step_form=form, show_override=show_override), status=400)
+
+
+def _side_action(request, pk, form_class, action, key, success):
+    file = _get_file(request, pk, write=True)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(file, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("pipeline:file", pk=file.pk)
+    return render(request, "pipeline/file.html", _detail_context(request, file, **{key: form}), status=400)
+
+
+@login_required
+@require_POST
+def file_extend(request, pk):
+    return _side_action(request, pk, ExtendForm,
+                        lambda f, d: services.file_extend(actor=request.user, file=f, **d),
+                        "extend_form", "已延长预备期。")
+
+
+@login_required
+@require_POST
+def file_cancel(request, pk):
+    return _side_action(request, pk, CancelForm,
+                        lambda f, d: services.file_cancel(actor=request.user, file=f, **d),
+                        "cancel_form", "已取消预备党员资格。")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def file_open(request, person_pk):
+    person = scoping.get_for_user(request, Person.objects.select_related("org"), person_pk, write=True)
+    existing = DevelopmentFile.objects.filter(person=person, state=DevelopmentFile.State.OPEN).first()
+    if existing is not None:
+        messages.info(request, f"{person.name}已有进行中的发展党员档案。")
+        return redirect("pipeline:file", pk=existing.pk)
+    form = FileOpenForm(request.POST or None, initial={"applied_on": person.applied_on})
+    show_override = bool(request.POST.get("override"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            file = services.file_open(actor=request.user, person=person, **form.cleaned_data)
+        except services.RuleBlocked as exc:
+            show_override = True
+            for message in exc.messages:
+                form.add_error(None, message)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已为{person.name}建立发展党员档案。")
+            return redirect("pipeline:file", pk=file.pk)
+    return render(request, "pipeline/file_open.html",
+                  {"person": person, "form": form, "show_override": show_override, "rule": R.MIN_AGE},
+                  status=400 if request.method == "POST" else 200)

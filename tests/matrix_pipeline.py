@@ -1,0 +1,41 @@
+"""Permission-matrix entries for the pipeline app (see tests/test_permission_matrix.py).
+
+"in": a file and an applicant of branch_a2 (inside school_a, where the org roles sit); "out": of school_b.
+POSTs with an empty form answer 400 to a writer (nothing is recorded), 403 to a reader inside the scope.
+"""
+
+from datetime import date
+
+from dangjian.members.models import Status
+from dangjian.orgs.models import Role
+from dangjian.pipeline import services
+from tests.factories import make_person, make_user
+from tests.test_permission_matrix import Route, read_list, read_object, write_object
+
+
+def extend_ctx(ctx):
+    tree = ctx["tree"]
+    for tag, org in (("in", tree["branch_a2"]), ("out", tree["school_b"])):
+        writer = make_user(f"pl_w_{tag}", Role.SECRETARY, org)
+        person = make_person(org, name=f"建档{tag}", status=Status.NON_MEMBER, status_since=date(2015, 1, 1))
+        ctx[f"pl_file_{tag}"] = services.file_open(actor=writer, person=person, applied_on=date(2024, 3, 15))
+        ctx[f"pl_applicant_{tag}"] = make_person(org, name=f"申请{tag}", status=Status.APPLICANT,
+                                                 applied_on=date(2024, 3, 1), status_since=date(2024, 3, 1))
+
+
+def file(c, s):
+    return {"pk": c[f"pl_file_{s}"].pk}
+
+
+def applicant(c, s):
+    return {"person_pk": c[f"pl_applicant_{s}"].pk}
+
+
+ROUTES = {
+    "pipeline:board": Route(expect=read_list()),
+    "pipeline:file": Route(file, read_object()),
+    "pipeline:file_open": Route(applicant, write_object()),
+    "pipeline:step_record": Route(file, write_object(400), method="post"),
+    "pipeline:file_extend": Route(file, write_object(400), method="post"),
+    "pipeline:file_cancel": Route(file, write_object(400), method="post"),
+}
