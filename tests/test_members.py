@@ -250,3 +250,16 @@ def test_person_page_query_count_is_fixed(client, tree, secretary):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+def test_person_page_links_to_the_development_file_or_offers_to_open_one(client, tree, secretary):
+    from dangjian.pipeline.services import file_open
+
+    applicant = make_person(tree["branch_a1"], status=Status.APPLICANT, birth=date(1995, 1, 1),
+                            applied_on=date(2026, 9, 1), status_since=date(2026, 9, 1))
+    client.force_login(secretary)
+    page = client.get(f"/members/{applicant.pk}/").content.decode()
+    assert f"/pipeline/open/{applicant.pk}/" in page
+    development_file = file_open(actor=secretary, person=applicant, applied_on=date(2026, 9, 1))
+    page = client.get(f"/members/{applicant.pk}/").content.decode()
+    assert f"/pipeline/{development_file.pk}/" in page and "/pipeline/open/" not in page

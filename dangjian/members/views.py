@@ -90,6 +90,9 @@ def person_detail(request, pk):
         "posts": list(CommitteePost.objects.filter(person=person).select_related("org")),
         "age": person.age_on(),
         "party_years": person.party_years_on(),
+        # The person's latest 发展党员 file (the pipeline app builds on members, so it is looked up here).
+        "development_file": person.development_files.order_by("-pk").values_list("pk", flat=True).first(),
+        "can_open_file": person.status in (Status.NON_MEMBER, Status.APPLICANT),
     }
     return render(request, "members/detail.html", context)
 
