@@ -16,11 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import audit
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, submit_form
 from dangjian.members.models import Person
 from dangjian.orgs.models import RoleAssignment
 
@@ -45,6 +46,10 @@ def security_admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def _detail_url(user):
+    return reverse("accounts:user_detail", kwargs={"pk": user.pk})
 
 
 # --- reads ---------------------------------------------------------------------------
@@ -224,16 +229,10 @@ def _run(request, target, action, success_message):
 def user_role_grant(request, pk):
     target = _get_user(pk)
     form = GrantRoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_role_grant(actor=request.user, user=target, org=form.cleaned_data["org"],
-                                     role=form.cleaned_data["role"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "角色已授予，即时生效。")
-            return redirect("accounts:user_detail", pk=target.pk)
-    return _detail(request, target, status=400, grant_form=form)
+    done = submit_form(request, form, lambda d: services.user_role_grant(
+        actor=request.user, user=target, org=d["org"], role=d["role"]),
+        success="角色已授予，即时生效。", then=_detail_url(target))
+    return done or _detail(request, target, status=400, grant_form=form)
 
 
 @security_admin_required
@@ -250,15 +249,10 @@ def user_role_revoke(request, pk, assignment_pk):
 def user_admin_role(request, pk):
     target = _get_user(pk)
     form = AdminRoleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_set_admin_role(actor=request.user, user=target, admin_role=form.cleaned_data["admin_role"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "管理员角色已更新。")
-            return redirect("accounts:user_detail", pk=target.pk)
-    return _detail(request, target, status=400, admin_role_form=form)
+    done = submit_form(request, form, lambda d: services.user_set_admin_role(
+        actor=request.user, user=target, admin_role=d["admin_role"]),
+        success="管理员角色已更新。", then=_detail_url(target))
+    return done or _detail(request, target, status=400, admin_role_form=form)
 
 
 @security_admin_required
@@ -266,15 +260,10 @@ def user_admin_role(request, pk):
 def user_edit(request, pk):
     target = _get_user(pk)
     form = DisplayNameForm(request.POST)
-    if form.is_valid():
-        try:
-            services.user_update(actor=request.user, user=target, display_name=form.cleaned_data["display_name"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "姓名已保存。")
-            return redirect("accounts:user_detail", pk=target.pk)
-    return _detail(request, target, status=400, name_form=form)
+    done = submit_form(request, form, lambda d: services.user_update(
+        actor=request.user, user=target, display_name=d["display_name"]),
+        success="姓名已保存。", then=_detail_url(target))
+    return done or _detail(request, target, status=400, name_form=form)
 
 
 @security_admin_required

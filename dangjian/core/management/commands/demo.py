@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, force=False, **options):
         from dangjian.accounts.models import User
-        from dangjian.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, USERNAMES, create_demo_accounts
+        from dangjian.demo.accounts import USERNAMES, create_demo_accounts
         from dangjian.demo.builder import REFERENCE_DATE, build
         from dangjian.demo.plans import DEMO_REGION_CODE, DEMO_ROOT_CODE, DEMO_SEED, demo_plan
         from dangjian.orgs.models import Organisation
