@@ -48,3 +48,15 @@ def test_unknown_database_engine_is_refused():
     result = run_manage(["check"], {**PROD_ENV, "DATABASE_URL": "mysql://root@127.0.0.1/test"})
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+def test_every_model_change_has_its_migration(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    except SystemExit as exc:
+        raise AssertionError(f"models differ from migrations:\n{out.getvalue()}") from exc

@@ -7,6 +7,7 @@ subtree (a materialised-path prefix). Lists go through `Model.objects.visible_to
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
@@ -65,6 +66,13 @@ def scope_q(user, field="path", roles_allowed=None):
     for path in scope_paths(user, roles_allowed):
         q |= Q(**{f"{field}__startswith": path})
     return q
+
+
+class OrgScopedQuerySet(models.QuerySet):
+    """Records that belong to an organisation (`org`): visible where the organisation is in the user's scope."""
+
+    def visible_to(self, user):
+        return self.filter(scope_q(user, "org__path"))
 
 
 def covers(user, org, roles_allowed=None):

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from dangjian.core.scoping import OrgScopedQuerySet
+
 
 class MeetingType(models.TextChoices):
     ASSEMBLY = "assembly", "支部党员大会"
@@ -22,12 +24,7 @@ class MeetingType(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from dangjian.core.scoping import scope_q
-
-        return self.filter(scope_q(user, "org__path"))
-
+class MeetingQuerySet(OrgScopedQuerySet):
     def held(self):
         return self.filter(status=Meeting.Status.HELD)
 
@@ -172,11 +169,8 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
 
-class StudyTaskQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from dangjian.core.scoping import scope_q
-
-        return self.filter(scope_q(user, "org__path"))
+class StudyTaskQuerySet(OrgScopedQuerySet):
+    pass
 
 
 class StudyTask(models.Model):

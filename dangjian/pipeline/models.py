@@ -2,15 +2,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from dangjian.core.scoping import OrgScopedQuerySet
+
 from .steps import STEPS
 
 
-class FileQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from dangjian.core.scoping import scope_q
-
-        return self.filter(scope_q(user, "org__path"))
-
+class FileQuerySet(OrgScopedQuerySet):
     def open(self):
         return self.filter(state=DevelopmentFile.State.OPEN)
 
