@@ -470,19 +470,25 @@ def dues_bills_adjust(request, bill_id: int, payload: AdjustIn):
     return bill_dict(BILLS.get(pk=bill.pk))
 
 
-# --- payments --------------------------------------------------------------------------------
-
-@router.get("/dues/payments", response={200: Page[PaymentOut], **ERRORS}, summary="党费缴纳记录")
-def dues_payments_list(request, filters: Query[PaymentFilters], paging: Query[Paging]):
-    require_dues_reader(request)
-    qs = _person_filter(request, PAYMENTS.filter(_person_visible(request.user)), filters)
+def _paid_filter(request, queryset, filters):
+    """Payments (regular or voluntary) visible to the user, filtered by person, organisation and date."""
+    qs = _person_filter(request, queryset.filter(_person_visible(request.user)), filters)
     if filters.org is not None:
         qs = qs.filter(org__path__startswith=_org(request, filters.org).path)
     if filters.start is not None:
         qs = qs.filter(paid_on__gte=filters.start)
     if filters.end is not None:
         qs = qs.filter(paid_on__lte=filters.end)
-    return page(qs.order_by("-paid_on", "-id"), paging, payments_dicts)
+    return qs.order_by("-paid_on", "-id")
+
+
+# --- payments --------------------------------------------------------------------------------
+
+@router.get("/dues/payments", response={200: Page[PaymentOut], **ERRORS}, summary="党费缴纳记录")
+def dues_payments_list(request, filters: Query[PaymentFilters], paging: Query[Paging]):
+    require_dues_reader(request)
+    qs = _paid_filter(request, PAYMENTS, filters)
+    return page(qs, paging, payments_dicts)
 
 
 @router.post("/dues/payments/bulk", response={201: BulkPaymentOut, **ERRORS}, summary="批量登记某月党费")
@@ -506,14 +512,8 @@ def dues_payments_detail(request, payment_id: int):
 @router.get("/dues/voluntary", response={200: Page[VoluntaryOut], **ERRORS}, summary="自愿多交党费记录")
 def dues_voluntary_list(request, filters: Query[PaymentFilters], paging: Query[Paging]):
     require_dues_reader(request)
-    qs = _person_filter(request, VOLUNTARY.filter(_person_visible(request.user)), filters)
-    if filters.org is not None:
-        qs = qs.filter(org__path__startswith=_org(request, filters.org).path)
-    if filters.start is not None:
-        qs = qs.filter(paid_on__gte=filters.start)
-    if filters.end is not None:
-        qs = qs.filter(paid_on__lte=filters.end)
-    return page(qs.order_by("-paid_on", "-id"), paging, lambda rows: [voluntary_dict(v) for v in rows])
+    qs = _paid_filter(request, VOLUNTARY, filters)
+    return page(qs, paging, lambda rows: [voluntary_dict(v) for v in rows])
 
 
 @router.get("/dues/voluntary/{payment_id}", response={200: VoluntaryOut, **ERRORS}, summary="自愿多交党费详情")
