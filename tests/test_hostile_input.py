@@ -22,7 +22,7 @@ from dangjian.dues import exporting as dues_exporting
 from dangjian.dues import importing as payroll
 from dangjian.dues.models import DuesBase
 from dangjian.imports.models import ImportJob
-from dangjian.life.services import check_upload
+from dangjian.core.uploads import check_upload
 from dangjian.members import exporting as roster_exporting
 from dangjian.members import importing as roster
 from dangjian.members.models import Person

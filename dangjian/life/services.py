@@ -6,19 +6,17 @@ and writes its audit row in the same transaction.
 
 import hashlib
 import hmac
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dangjian.core import audit, scoping
+from dangjian.core import audit, scoping, uploads
 from dangjian.members.models import ENDED_STATUSES, PARTY_MEMBER_STATUSES, Person, Status
 from dangjian.orgs.models import BRANCH_KINDS, CommitteePost, OrgKind
 
@@ -485,39 +483,6 @@ def vote_record(*, actor, meeting, kind, subject, yes, no, abstain, written_yes=
 # Files (attachments and study evidence)
 # --------------------------------------------------------------------------------------------
 
-MAX_UPLOAD = 10 * 1024 * 1024
-MAGIC = [(b"\xff\xd8\xff", "image/jpeg", "jpg"), (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-         (b"%PDF-", "application/pdf", "pdf")]
-
-
-def check_upload(upload):
-    """(content_type, extension) judged from the file's first bytes; refuse anything else."""
-    if upload is None:
-        raise ValidationError({"file": "请选择文件。"})
-    if upload.size > MAX_UPLOAD:
-        raise ValidationError({"file": "文件不能超过 10 MB。"})
-    if upload.size == 0:
-        raise ValidationError({"file": "文件为空。"})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, content_type, ext in MAGIC:
-        if head.startswith(magic):
-            return content_type, ext
-    raise ValidationError({"file": "只能上传 JPEG、PNG 图片或 PDF 文件。"})
-
-
-def _stored(upload, ext):
-    upload.seek(0)
-    return ContentFile(upload.read(), name=f"{uuid.uuid4().hex}.{ext}")
-
-
-def _display_name(upload, ext):
-    name = (getattr(upload, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:150]
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    return f"{stem or '附件'}.{ext}"
-
-
 @transaction.atomic
 def attachment_add(*, actor, meeting, kind, upload):
     meeting = _lock(meeting)
@@ -525,11 +490,11 @@ def attachment_add(*, actor, meeting, kind, upload):
     if meeting.status == Meeting.Status.CANCELLED:
         raise ValidationError("已取消的会议不能上传附件。")
     kind = Attachment.Kind(kind)
-    content_type, ext = check_upload(upload)
-    attachment = Attachment(meeting=meeting, kind=kind, original_name=_display_name(upload, ext),
+    content_type, ext = uploads.check_upload(upload)
+    attachment = Attachment(meeting=meeting, kind=kind, original_name=uploads.display_name(upload, ext),
                             content_type=content_type, size=upload.size,
                             uploaded_by=actor if actor and actor.is_authenticated else None)
-    stored = _stored(upload, ext)
+    stored = uploads.stored_file(upload, ext)
     attachment.file.save(stored.name, stored, save=False)
     attachment.save()
     audit.record(actor=actor, event=audit.Event.CREATE, obj=attachment,
@@ -754,8 +719,8 @@ def study_log_add(*, actor, date, hours, notes="", task=None, upload=None, today
         raise ValidationError(errors)
     log = StudyLog(person=person, task=task, date=date, hours=hours, notes=(notes or "").strip())
     if upload is not None:
-        _, ext = check_upload(upload)
-        stored = _stored(upload, ext)
+        _, ext = uploads.check_upload(upload)
+        stored = uploads.stored_file(upload, ext)
         log.attachment.save(stored.name, stored, save=False)
     log.save()
     audit.record(actor=actor, event=audit.Event.CREATE, obj=log,

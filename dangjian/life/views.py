@@ -2,13 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.core import scoping
+from dangjian.core import scoping, uploads
 from dangjian.core.forms import add_service_errors, submit_form
 from dangjian.members.models import ENDED_STATUSES, Person
 from dangjian.orgs.models import WRITE_ROLES, Organisation, OrgKind
@@ -269,22 +269,11 @@ def _get_attachment(request, pk, *, write=False):
     return attachment
 
 
-def _download(file, name, content_type):
-    try:
-        handle = file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("文件不存在")
-    response = FileResponse(handle, as_attachment=True, filename=name, content_type=content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
-
-
 @login_required
 @require_GET
 def attachment_download(request, pk):
     attachment = _get_attachment(request, pk)
-    return _download(attachment.file, attachment.original_name, attachment.content_type)
+    return uploads.download_response(attachment.file, attachment.original_name, attachment.content_type)
 
 
 @login_required
@@ -519,4 +508,4 @@ def study_log_file(request, pk):
     ext = name[-1] if len(name) > 1 else "bin"
     content_type = {"jpg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}.get(ext,
                                                                                           "application/octet-stream")
-    return _download(log.attachment, f"学习记录附件.{ext}", content_type)
+    return uploads.download_response(log.attachment, f"学习记录附件.{ext}", content_type)
