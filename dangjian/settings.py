@@ -84,6 +84,13 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.api",
     "dangjian.pipeline",
+    "dangjian.service",
+    "dangjian.vanguard",
+    "dangjian.integrity",
+    "dangjian.tasks",
+    "dangjian.review",
+    "dangjian.points",
+    "dangjian.appraisal",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,13 @@ urlpatterns = [
     path("life/", include("dangjian.life.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("pipeline/", include("dangjian.pipeline.urls")),
+    path("service/", include("dangjian.service.urls")),
+    path("vanguard/", include("dangjian.vanguard.urls")),
+    path("integrity/", include("dangjian.integrity.urls")),
+    path("tasks/", include("dangjian.tasks.urls")),
+    path("review/", include("dangjian.review.urls")),
+    path("points/", include("dangjian.points.urls")),
+    path("appraisal/", include("dangjian.appraisal.urls")),
     path("api/", include("dangjian.api.urls")),
 ]
 

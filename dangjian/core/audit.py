@@ -37,6 +37,7 @@ class Event:
     ROLE_GRANT = "role_grant"
     ROLE_REVOKE = "role_revoke"
     PASSWORD = "password"
+    READ = "read"  # a read of a restricted record (廉政档案, 困难职工档案): every one is logged
 
     LABELS = {
         LOGIN: "登录成功",
@@ -53,6 +54,7 @@ class Event:
         ROLE_GRANT: "授予角色",
         ROLE_REVOKE: "撤销角色",
         PASSWORD: "修改密码",
+        READ: "查看受限记录",
     }
     CHOICES = list(LABELS.items())
 

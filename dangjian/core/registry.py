@@ -5,6 +5,8 @@ Each installed dangjian app may provide:
 - `checks.py` with `CHECKS = [callable(orgs, rulebook, on)]`  (run by compliance.engine.findings_for)
 - `demo.py` with `extend(result, *, seed, years)`             (called by `dangjian demo` and `dangjian synth`)
 - `todos.py` with `todos_for(user, on) -> list[core.worklist.Todo]` (the 待办 list on the 工作台)
+- `points.py` with `SOURCES = [points.sources.Source(...)]`  (the quantities 党员积分 are computed from; see points app)
+- `api.py` with `router` (a django-ninja Router, mounted under /api/)
 """
 
 from functools import lru_cache
