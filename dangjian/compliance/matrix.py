@@ -1,6 +1,6 @@
 """The compliance matrix: organisations × months × meeting types for one subtree and one year.
 
-One grouped query over meetings (org, type, month → count) for the whole subtree, plus the overrides
+One grouped query over meetings (org, type → a count for each month) for the whole subtree, plus the overrides
 (Rulebook) and the committee applicability; the organisation list is the caller's. Each period is judged
 as `life.checks.period_status` judges it for the findings (expected? met? else missed / due / not yet due),
 inlined in the loop below with the time-dependent part computed once per period (a district has ~30 000
@@ -18,7 +18,7 @@ from datetime import date
 from django.urls import reverse
 
 from dangjian.life.checks import (
-    CHECKED_KINDS, CURRENT, FUTURE, MET, MISSED, NA, SOON, applicable_obligations, meeting_month_counts,
+    CHECKED_KINDS, CURRENT, FUTURE, MET, MISSED, NA, SOON, applicable_obligations, meeting_month_grid,
 )
 from dangjian.life.rules import OBLIGATION_BY_TYPE, OBLIGATIONS, Frequency, periods_overlapping
 
@@ -31,14 +31,17 @@ LEGEND = [(MET, "已召开"), (SOON, "本期尚未召开/即将到期"), (MISSED
           (NA, "不适用")]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Cell:
+    """One period's mark. Cells carry no organisation: equal cells are one shared object across the rows (a
+    district has ~30 000 periods a year, but only a few hundred distinct cells); the template appends the row's
+    organisation id to `link`."""
+
     status: str
     meeting_type: str
     label: str            # the meeting type's name
     period: object        # life.rules.Period (None for a grey placeholder)
     n: int = 0
-    org_id: int = 0
     colspan: int = 1
     links: tuple = ("", "")   # (meeting list URL, new meeting URL)
 
@@ -47,15 +50,18 @@ class Cell:
         return self.period.label if self.period is not None else ""
 
     @property
-    def url(self):
+    def link(self):
         """Met: the meetings of the period; a gap (missed, due, not yet due): plan a meeting; grey: none.
-        Built when the template asks (ids, type codes and ISO dates need no escaping)."""
+        Ends with "org=" (ids, type codes and ISO dates need no escaping)."""
         if self.status == MET:
-            return (f"{self.links[0]}?org={self.org_id}&type={self.meeting_type}"
-                    f"&from={self.period.start}&to={self.period.end}")
+            return (f"{self.links[0]}?type={self.meeting_type}"
+                    f"&from={self.period.start}&to={self.period.end}&org=")
         if self.status == NA:
             return ""
-        return f"{self.links[1]}?org={self.org_id}&type={self.meeting_type}"
+        return f"{self.links[1]}?type={self.meeting_type}&org="
+
+    def url_for(self, org_id):
+        return f"{self.link}{org_id}" if self.status != NA else ""
 
     @property
     def title(self):
@@ -139,10 +145,11 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
     frequencies = {a.frequency for items in applied.values() for a in items}
     start = date(year - 1, 9, 1) if Frequency.SEMESTER in frequencies else year_start
     end = min(date(year + 1, 1, 31) if Frequency.SEMESTER in frequencies else year_end, on)
-    counts = {}
+    months, counts = [], {}
     if applied and start <= end:
         types = {a.meeting_type for items in applied.values() for a in items}
-        counts = meeting_month_counts(start=start, end=end, path=root.path, types=types)
+        months, counts = meeting_month_grid(start=start, end=end, path=root.path, types=types)
+    column = {key: i for i, key in enumerate(months)}
 
     links = _links()
     labels = {rule.meeting_type: _type_label(rule.meeting_type) for rule in OBLIGATIONS}
@@ -164,13 +171,15 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
                     unmet = SOON
                 else:
                     unmet = CURRENT
-                out.append((p, sum(1 for (y, _) in p.months if y == year), p.month_keys, unmet))
+                columns = tuple(column[k] for k in p.month_keys if k in column)   # months up to `on` only
+                out.append((p, sum(1 for (y, _) in p.months if y == year), columns, unmet))
             periods_cache[key] = out
         return periods_cache[key]
 
     rows = []
-    empty = {}
-    zeros = {k: (0,) * k for k in range(1, 13)}   # defaults for map(dict.get, keys, zeros): sums in C
+    shared = {}   # (status, type, id(period), n) -> Cell; periods live as long as periods_cache
+    by_item = {}  # id(Applied) -> its periods (Applied objects are shared, see applicable_obligations)
+    empty = (0,) * len(months)
     na_row = {rule.meeting_type: [Cell(NA, rule.meeting_type, labels[rule.meeting_type], None)] * 12
               for rule in OBLIGATIONS}
     for org in orgs:
@@ -185,13 +194,16 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
         for item in row.applied:
             kind = item.meeting_type
             label = labels[kind]
-            get = counts.get((org_id, kind), empty).get
+            grid = counts.get((org_id, kind), empty)
             seq = []          # all-types view: this type's cell for each month of the year
-            for period, span, keys, unmet in periods(item.frequency, item.soon_days):
+            item_periods = by_item.get(id(item))
+            if item_periods is None:
+                item_periods = by_item[id(item)] = periods(item.frequency, item.soon_days)
+            for period, span, columns, unmet in item_periods:
                 if founded > period.last_month_start or (dissolved is not None and dissolved <= period.end):
                     status, n = NA, 0   # not expected to meet this period (see life.checks.expected_in)
                 else:
-                    n = get(keys[0], 0) if len(keys) == 1 else sum(map(get, keys, zeros[len(keys)]))
+                    n = grid[columns[0]] if len(columns) == 1 else sum([grid[i] for i in columns])
                     status = MET if n >= period.required else unmet
                 if status == MET:
                     met += 1
@@ -199,7 +211,10 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
                     missed += 1
                 elif status == SOON or status == CURRENT:
                     pending += 1
-                c = Cell(status, kind, label, period, n, org_id, span, links)
+                key = (status, kind, id(period), n)
+                c = shared.get(key)
+                if c is None:
+                    c = shared[key] = Cell(status, kind, label, period, n, span, links)
                 if compact:
                     seq += [c] * span
                 else:

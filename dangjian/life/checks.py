@@ -59,12 +59,7 @@ def month_of(key):
     return int(key[:4]), int(key[5:7])
 
 
-def meeting_month_counts(*, start, end, org_ids=None, path=None, types=None):
-    """{(org_id, type): {"YYYY-MM": number of held meetings}} dated in [start, end], for organisations in
-    `org_ids` or under the tree `path`. One grouped query, compiled by the ORM and read with a plain cursor
-    (tens of thousands of rows: model-row iteration would cost more than the query)."""
-    from django.db import connections
-
+def _held(*, start, end, org_ids=None, path=None, types=None):
     from .models import Meeting
 
     rows = Meeting.objects.filter(status=Meeting.Status.HELD, date__gte=start, date__lte=end)
@@ -74,19 +69,56 @@ def meeting_month_counts(*, start, end, org_ids=None, path=None, types=None):
         rows = rows.filter(org__path__startswith=path)
     if types is not None:
         rows = rows.filter(type__in=sorted(types))
-    rows = (rows.annotate(month=MonthKey("date")).values_list("org_id", "type", "month")
-            .annotate(n=Count("id")).order_by())
+    return rows
+
+
+def _fetch(rows):
+    """Run a values_list query with a plain cursor (tens of thousands of rows: model-row iteration, even
+    Django's values_list iteration, would cost more than the query)."""
+    from django.db import connections
+
     sql, params = rows.query.sql_with_params()
-    out = {}
     with connections[rows.db].cursor() as cursor:
         cursor.execute(sql, params)
-        for org_id, kind, month, n in cursor.fetchall():
-            key = (org_id, kind)
-            inner = out.get(key)
-            if inner is None:
-                inner = out[key] = {}
-            inner[month] = n
+        return cursor.fetchall()
+
+
+def meeting_month_counts(*, start, end, org_ids=None, path=None, types=None):
+    """{(org_id, type): {"YYYY-MM": number of held meetings}} dated in [start, end], for organisations in
+    `org_ids` or under the tree `path`. One grouped query."""
+    rows = (_held(start=start, end=end, org_ids=org_ids, path=path, types=types)
+            .annotate(month=MonthKey("date")).values_list("org_id", "type", "month").annotate(n=Count("id"))
+            .order_by())
+    out = {}
+    for org_id, kind, month, n in _fetch(rows):
+        key = (org_id, kind)
+        inner = out.get(key)
+        if inner is None:
+            inner = out[key] = {}
+        inner[month] = n
     return out
+
+
+def month_starts(start, end):
+    """The first day of every month from `start`'s month to `end`'s month."""
+    out, month = [], start.replace(day=1)
+    while month <= end:
+        out.append(month)
+        month += relativedelta(months=1)
+    return out
+
+
+def meeting_month_grid(*, start, end, path, types=None):
+    """(["YYYY-MM", ...], {(org_id, type): (n for each of those months)}) of the held meetings dated in
+    [start, end] under the tree `path`. One grouped query with a conditional count per month: one row per
+    organisation and type rather than per month, so a district's year reads a quarter of the rows."""
+    months = month_starts(start, end)
+    counts = {f"m{i}": Count("id", filter=Q(date__gte=max(first, start),
+                                           date__lte=min(first + relativedelta(months=1, days=-1), end)))
+              for i, first in enumerate(months)}
+    rows = (_held(start=start, end=end, path=path, types=types).values_list("org_id", "type")
+            .annotate(**counts).order_by())
+    return [f"{m:%Y-%m}" for m in months], {(row[0], row[1]): row[2:] for row in _fetch(rows)}
 
 
 def committee_branch_ids(branches, on, rulebook):
@@ -146,6 +178,7 @@ def applicable_obligations(orgs, rulebook, on):
                        and any(r.needs_committee and o.kind in r.kinds for r in OBLIGATIONS)]
     committees = committee_branch_ids(needs_committee, on, rulebook)
     out = {}
+    shared = {}   # one Applied per (rule, Effective): organisations without own settings share the default's
     for org in orgs:
         items = []
         for rule in OBLIGATIONS:
@@ -153,7 +186,11 @@ def applicable_obligations(orgs, rulebook, on):
                 continue
             effective = rulebook.resolve(org, rule.id)
             if effective.enabled:
-                items.append(Applied(rule, effective))
+                key = (rule.id, id(effective))
+                applied = shared.get(key)
+                if applied is None:
+                    applied = shared[key] = Applied(rule, effective)
+                items.append(applied)
         if items:
             out[org.pk] = items
     return out
