@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "dangjian.review",
     "dangjian.points",
     "dangjian.appraisal",
+    "dangjian.workdays",
+    "dangjian.terms",
 ]
 
 MIDDLEWARE = [

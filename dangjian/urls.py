@@ -17,6 +17,8 @@ urlpatterns = [
     path("review/", include("dangjian.review.urls")),
     path("points/", include("dangjian.points.urls")),
     path("appraisal/", include("dangjian.appraisal.urls")),
+    path("workdays/", include("dangjian.workdays.urls")),
+    path("terms/", include("dangjian.terms.urls")),
     path("api/", include("dangjian.api.urls")),
 ]
 
