@@ -117,6 +117,7 @@ MATRIX = {
     "members:move": Route(person, write_object()),
     "members:unmask": Route(person, write_object(), method="post"),
     "members:export": Route(expect=read_list()),
+    "members:export_national": Route(expect=read_list(writers_only=True)),
     "members:import": Route(expect=read_list(writers_only=True)),
     "members:import_template": Route(expect=read_list(writers_only=True)),
     "members:import_job": Route(job, owner_only("secretary")),

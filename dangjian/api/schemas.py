@@ -187,6 +187,8 @@ class PersonOut(Schema):
     is_research_lead: bool
     is_backbone: bool
     is_administrative: bool
+    is_mobile: bool
+    lost_contact: bool
     id_number_masked: str = Field(..., description="身份证号（前6位和后4位）；完整号码见 POST /api/people/{id}/unmask")
     phone_masked: str
     org: Ref
@@ -227,6 +229,8 @@ class PersonCreateIn(In):
     is_research_lead: bool = False
     is_backbone: bool = False
     is_administrative: bool = False
+    is_mobile: bool = False
+    lost_contact: bool = False
     status: Literal[tuple(s.value for s in CREATABLE_STATUSES)]  # type: ignore[valid-type]
     status_since: date | None = None
     applied_on: date | None = None
@@ -250,6 +254,8 @@ class PersonPatchIn(In):
     is_research_lead: bool = None
     is_backbone: bool = None
     is_administrative: bool = None
+    is_mobile: bool = None
+    lost_contact: bool = None
     group: Id | None = None
     applied_on: date | None = None
     joined_on: date | None = None

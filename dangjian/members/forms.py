@@ -26,6 +26,8 @@ class PersonForm(StyledFormMixin, forms.Form):
     is_research_lead = forms.BooleanField(label="教研组长", required=False)
     is_backbone = forms.BooleanField(label="骨干教师", required=False)
     is_administrative = forms.BooleanField(label="行政", required=False)
+    is_mobile = forms.BooleanField(label="流动党员", required=False)
+    lost_contact = forms.BooleanField(label="失联党员", required=False)
     status = forms.ChoiceField(label="政治面貌", choices=[
         (s.value, s.label) for s in (Status.FULL, Status.PROBATIONARY, Status.CANDIDATE, Status.ACTIVIST,
                                      Status.APPLICANT, Status.NON_MEMBER)])

@@ -56,8 +56,20 @@ def export_roster(request):
 
 @login_required
 @require_GET
+def export_national(request):
+    """The 16-item layout of the national system, with full ID numbers: writers only (组织管理员, 书记)."""
+    _require_import_right(request)
+    result = exporting.national_export(actor=request.user, params=request.GET)
+    return _xlsx(result.content, result.filename, "national.xlsx")
+
+
+@login_required
+@require_GET
 def import_template(request):
     _require_import_right(request)
+    if request.GET.get("layout") == importing.NATIONAL.key:
+        return _xlsx(importing.template_workbook(importing.NATIONAL), "全国党员信息系统格式导入模板.xlsx",
+                     "national-template.xlsx")
     return _xlsx(importing.template_workbook(), "党员名册导入模板.xlsx", "roster-template.xlsx")
 
 
@@ -84,6 +96,7 @@ def import_start(request):
         "max_size": filesizeformat(settings.IMPORT_MAX_BYTES),
         "max_rows": importing.MAX_ROWS,
         "columns": importing.COLUMNS,
+        "national": importing.NATIONAL,
     })
 
 

@@ -82,8 +82,53 @@ COLUMNS = [
     Column("骨干教师", "is_backbone", False, "是 / 否，不填为否。"),
     Column("行政", "is_administrative", False, "是 / 否，不填为否。"),
 ]
-HEADERS = {c.key: c.header for c in COLUMNS}
-BOOL_KEYS = ("is_class_teacher", "is_research_lead", "is_backbone", "is_administrative")
+# The 16 basic items of the national Party member information system (全国党员管理信息系统), in its order.
+# Only 党员 are kept there; 党籍状态 “停止党籍” maps to that status here.
+STANDING_NORMAL, STANDING_SUSPENDED = "正常", Status.SUSPENDED.label
+NATIONAL_COLUMNS = [
+    Column("姓名", "name", True, "必填。"),
+    Column("性别", "gender", True, "男 / 女。"),
+    Column("公民身份号码", "id_number", True, "18位居民身份证号（文本格式）。"),
+    Column("民族", "ethnicity", False, "如“汉族”。"),
+    Column("出生日期", "birth_date", True, "YYYY-MM-DD。"),
+    Column("学历", "education", False, " / ".join(Education.labels) + "。"),
+    Column("人员类别", "status", True, "正式党员 / 预备党员。"),
+    Column("所在党支部", "org", True, "组织编码或完整名称。"),
+    Column("入党日期", "joined_on", True, "YYYY-MM-DD。"),
+    Column("转为正式党员日期", "full_member_on", False, "YYYY-MM-DD；预备党员不填。"),
+    Column("工作岗位", "occupation", False, " / ".join(Occupation.labels) + "。"),
+    Column("手机号码", "phone", False, "数字。"),
+    Column("党籍状态", "standing", False, f"{STANDING_NORMAL} / {STANDING_SUSPENDED}；不填为{STANDING_NORMAL}。"),
+    Column("是否失联党员", "lost_contact", False, "是 / 否。"),
+    Column("是否流动党员", "is_mobile", False, "是 / 否。"),
+    Column("申请入党日期", "applied_on", False, "YYYY-MM-DD。"),
+]
+NATIONAL_STATUSES = {Status.FULL.label: Status.FULL, Status.PROBATIONARY.label: Status.PROBATIONARY}
+
+
+@dataclass(frozen=True)
+class Layout:
+    key: str
+    label: str
+    sheet_title: str
+    columns: list
+
+    @property
+    def headers(self):
+        return {c.key: c.header for c in self.columns}
+
+
+PLATFORM = Layout("platform", "平台名册模板", SHEET_TITLE, COLUMNS)
+NATIONAL = Layout("national", "全国党员管理信息系统格式（16项）", "党员基本信息", NATIONAL_COLUMNS)
+
+
+def detect_layout(header_cells):
+    """The national layout when its distinctive headers are present, else the platform's."""
+    headers = {clean_header(value) for value in header_cells}
+    return NATIONAL if {"公民身份号码", "人员类别", "所在党支部"} <= headers else PLATFORM
+
+
+BOOL_KEYS = ("is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "lost_contact", "is_mobile")
 DATE_KEYS = ("applied_on", "joined_on", "full_member_on")
 
 GENDER_BY_LABEL = {label: value for value, label in Gender.choices}
@@ -216,8 +261,10 @@ class OrgDirectory:
 class RosterValidator:
     """Validates rows one by one, collecting every error; builds the Person objects while the file is clean."""
 
-    def __init__(self, actor, *, today=None):
+    def __init__(self, actor, *, today=None, layout=PLATFORM):
         self.actor = actor
+        self.layout = layout
+        self.headers = layout.headers
         self.today = today or date.today()
         self.orgs = OrgDirectory(actor)
         self.errors = []  # [row, column, reason]
@@ -227,7 +274,7 @@ class RosterValidator:
         self.row_count = 0
 
     def error(self, row, key, reason):
-        self.errors.append([row, HEADERS.get(key, key), reason])
+        self.errors.append([row, self.headers.get(key, key), reason])
         self.bad_cells.add((row, key))
 
     def validate_row(self, rownum, cells):
@@ -253,7 +300,7 @@ class RosterValidator:
             if not value:
                 return default
             if value not in mapping:
-                fail(key, unknown or f"“{value[:20]}”不是有效的{HEADERS[key]}")
+                fail(key, unknown or f"“{value[:20]}”不是有效的{self.headers[key]}")
                 return default
             return mapping[value]
 
@@ -314,14 +361,21 @@ class RosterValidator:
         status_text = text("status", required=True)
         status = ""
         if status_text:
-            status = STATUS_BY_LABEL.get(status_text, "")
-            if not status:
+            status = (NATIONAL_STATUSES if self.layout is NATIONAL else STATUS_BY_LABEL).get(status_text, "")
+            if not status and self.layout is NATIONAL:
+                fail("status", "人员类别应填写“正式党员”或“预备党员”")
+            elif not status:
                 if status_text in ENDED_LABELS:
                     fail("status", f"导入只登记在册人员，政治面貌不能为“{status_text}”")
                 else:
                     fail("status", f"“{status_text[:20]}”不是有效的政治面貌")
 
-        dates = {key: a_date(key) for key in DATE_KEYS}
+        standing = text("standing")
+        if standing == STANDING_SUSPENDED and status:
+            status = Status.SUSPENDED
+        elif standing not in ("", STANDING_NORMAL, STANDING_SUSPENDED):
+            fail("standing", f"党籍状态应填写“{STANDING_NORMAL}”或“{STANDING_SUSPENDED}”")
+        dates = {key: a_date(key, required=self.layout is NATIONAL and key == "joined_on") for key in DATE_KEYS}
         flags = {}
         for key in BOOL_KEYS:
             try:
@@ -364,7 +418,7 @@ class RosterValidator:
                 if (rownum, "id_number") not in self.bad_cells:
                     self.error(rownum, "id_number", "该身份证号已登记在系统中，不能重复建档")
                     self.people = []
-        order = {c.header: i for i, c in enumerate(COLUMNS)}
+        order = {c.header: i for i, c in enumerate(self.layout.columns)}
         self.errors.sort(key=lambda e: (e[0] or 0, order.get(e[1], -1)))
 
 
@@ -511,21 +565,23 @@ def _read_rows(job):
     """Yield (row number, {key: value}) for each non-blank data row; raise CellError on a bad header."""
     workbook = openpyxl.load_workbook(io.BytesIO(bytes(job.content)), read_only=True, data_only=True)
     try:
-        sheet = workbook[SHEET_TITLE] if SHEET_TITLE in workbook.sheetnames else workbook.worksheets[0]
+        titles = [t for t in (PLATFORM.sheet_title, NATIONAL.sheet_title) if t in workbook.sheetnames]
+        sheet = workbook[titles[0]] if titles else workbook.worksheets[0]
         estimate = max(_count_rows(workbook, sheet) - 1, 0)
         sheet.reset_dimensions()  # never trust the stored dimension to cut the rows short
         rows = sheet.iter_rows(values_only=True)
         header = next(rows, None) or ()
+        layout = detect_layout(header)
         positions = {}
-        by_header = {c.header: c.key for c in COLUMNS}
+        by_header = {c.header: c.key for c in layout.columns}
         for position, value in enumerate(header):
             key = by_header.get(clean_header(value))
             if key is not None and key not in positions:
                 positions[key] = position
-        missing = [c for c in COLUMNS if c.required and c.key not in positions]
+        missing = [c for c in layout.columns if c.required and c.key not in positions]
         if missing:
             raise CellError([[1, c.header, "缺少必填列，请使用导入模板的表头"] for c in missing])
-        yield None, estimate
+        yield layout, estimate
         numbered = enumerate(rows, start=2)
         while True:
             try:
@@ -553,9 +609,8 @@ def _run(job, actor):
 
 def _validate_and_insert(job, actor, rows):
     _progress(job.pk, status=ImportJob.State.VALIDATING)
-    validator = RosterValidator(actor)
     try:
-        _, estimate = next(rows)
+        layout, estimate = next(rows)
     except CellError as exc:
         _fail(job, exc.args[0], actor)
         return
@@ -566,6 +621,7 @@ def _validate_and_insert(job, actor, rows):
         _fail(job, [[None, "", f"一次最多导入{MAX_ROWS}行，请分成多个文件导入。"]], actor)
         return
     _progress(job.pk, total_rows=estimate)
+    validator = RosterValidator(actor, layout=layout)
     last_reported = 0
     try:
         for rownum, cells in rows:
@@ -612,27 +668,30 @@ def _insert(job, actor, people):
 
 # --- the template workbook ---------------------------------------------------------------------------
 
-def template_workbook():
-    """The import template (.xlsx bytes): header row, one example row, and a 填写说明 sheet."""
+def template_workbook(layout=PLATFORM):
+    """The import template of a layout (.xlsx bytes): header row, one example row, and a 填写说明 sheet."""
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.title = SHEET_TITLE
-    sheet.append([c.header + ("*" if c.required else "") for c in COLUMNS])
+    sheet.title = layout.sheet_title
+    columns = layout.columns
+    keys = [c.key for c in columns]
+    sheet.append([c.header + ("*" if c.required else "") for c in columns])
     example = {
         "name": "张三", "gender": "男", "ethnicity": "汉族", "birth_date": "1985-05-20", "id_number": "",
         "phone": "13800000000", "education": Education.BACHELOR.label, "occupation": Occupation.PROFESSIONAL.label,
         "professional_title": "一级教师", "org": "示例中学第一党支部", "group": "", "status": Status.FULL.label,
         "applied_on": "2008-03-01", "joined_on": "2009-07-01", "full_member_on": "2010-07-01",
         "is_class_teacher": "是", "is_research_lead": "否", "is_backbone": "是", "is_administrative": "否",
+        "standing": STANDING_NORMAL, "lost_contact": "否", "is_mobile": "否",
     }
-    sheet.append([example[c.key] for c in COLUMNS])
+    sheet.append([example[c.key] for c in columns])
     bold, red = Font(bold=True), Font(bold=True, color="B71C1C")
     fill = PatternFill("solid", fgColor="F2F2F2")
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
         cell = sheet.cell(row=1, column=index)
         cell.font = red if column.required else bold
@@ -645,14 +704,17 @@ def template_workbook():
     sheet.freeze_panes = "A2"
 
     def dropdown(key, labels):
-        letter = get_column_letter([c.key for c in COLUMNS].index(key) + 1)
+        if key not in keys:
+            return
+        letter = get_column_letter(keys.index(key) + 1)
         rule = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True,
-                              showErrorMessage=True, errorTitle="输入有误", error=f"请从列表中选择{HEADERS[key]}")
+                              showErrorMessage=True, errorTitle="输入有误", error=f"请从列表中选择{layout.headers[key]}")
         rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
         sheet.add_data_validation(rule)
 
     dropdown("gender", list(GENDER_BY_LABEL))
-    dropdown("status", [s.label for s in IMPORTABLE_STATUSES])
+    dropdown("status", list(NATIONAL_STATUSES) if layout is NATIONAL else [s.label for s in IMPORTABLE_STATUSES])
+    dropdown("standing", [STANDING_NORMAL, STANDING_SUSPENDED])
     dropdown("education", list(Education.labels))
     dropdown("occupation", list(Occupation.labels))
     for key in BOOL_KEYS:
@@ -663,7 +725,7 @@ def template_workbook():
     for cell in notes[1]:
         cell.font = bold
         cell.fill = fill
-    for column in COLUMNS:
+    for column in columns:
         notes.append([column.header, "必填" if column.required else "选填", column.help])
     notes.append([])
     for line in (

@@ -78,6 +78,8 @@ class Person(models.Model):
     is_research_lead = models.BooleanField("教研组长", default=False)
     is_backbone = models.BooleanField("骨干教师", default=False)
     is_administrative = models.BooleanField("行政", default=False)
+    is_mobile = models.BooleanField("流动党员", default=False, help_text="外出流动、组织关系仍在本支部的党员")
+    lost_contact = models.BooleanField("失联党员", default=False, help_text="与党组织失去联系的党员")
 
     id_number_cipher = models.TextField(blank=True, editable=False)
     id_number_index = models.CharField(max_length=64, blank=True, null=True, unique=True, editable=False)

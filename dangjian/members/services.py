@@ -13,7 +13,8 @@ from .models import ENDED_STATUSES, OrgMembership, Person, PersonChange, Status,
 
 PLAIN_FIELDS = [
     "name", "gender", "ethnicity", "birth_date", "education", "occupation", "professional_title",
-    "is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "group",
+    "is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "is_mobile", "lost_contact",
+    "group",
 ]
 
 # Which status may follow which (the 发展党员 path and the exits of DOMAIN §2).

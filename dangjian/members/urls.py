@@ -6,6 +6,7 @@ app_name = "members"
 urlpatterns = [
     path("", views.roster, name="roster"),
     path("export.xlsx", import_views.export_roster, name="export"),
+    path("export-national.xlsx", import_views.export_national, name="export_national"),
     path("new/", views.person_create, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/edit/", views.person_edit, name="edit"),

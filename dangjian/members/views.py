@@ -15,7 +15,7 @@ from .forms import MoveForm, PersonForm, StatusChangeForm
 from .models import Person, Status
 
 EDIT_FIELDS = ["name", "gender", "ethnicity", "birth_date", "education", "occupation", "professional_title",
-               "is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "group",
+               "is_class_teacher", "is_research_lead", "is_backbone", "is_administrative", "is_mobile", "lost_contact", "group",
                "applied_on", "joined_on", "full_member_on"]
 
 

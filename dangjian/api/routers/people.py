@@ -24,6 +24,7 @@ def person_dict(p):
         "occupation_label": p.get_occupation_display(), "professional_title": p.professional_title,
         "is_class_teacher": p.is_class_teacher, "is_research_lead": p.is_research_lead,
         "is_backbone": p.is_backbone, "is_administrative": p.is_administrative,
+        "is_mobile": p.is_mobile, "lost_contact": p.lost_contact,
         "id_number_masked": p.id_number_masked, "phone_masked": p.phone_masked,
         "org": ref_dict(p.org), "group": ref_dict(p.group) if p.group_id else None,
         "status": p.status, "status_label": p.get_status_display(), "status_since": p.status_since,
