@@ -10,6 +10,7 @@ person's quantity as [(date, text, quantity)], so a member sees how their score 
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Callable
 
 
@@ -20,6 +21,10 @@ class Source:
     unit: str           # Chinese unit, e.g. "次", "小时", "个月"
     count: Callable     # (person_ids, start, end) -> {person_id: Decimal}
     explain: Callable   # (person, start, end) -> [(date, str, Decimal)]
+    # The platform default rule for this source (an organisation's rule set may change it): points per unit
+    # (negative: a deduction) and the largest number of points it may add or deduct in a year (None: no cap).
+    default_points: Decimal = Decimal("1")
+    default_cap: Decimal | None = None
 
 
 def all_sources():
