@@ -1,0 +1,165 @@
+"""API of the review app (民主评议党员): read rounds and their results; a member submits his self-review.
+
+Permissions are the pages': rounds and results for the organisation roles of the branch's line (tallies only once
+evaluation has ended); the self-review for a member on the round's list. Peer and staff ballots stay on the pages.
+"""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from ninja import Field, Query, Router, Schema
+
+from dangjian.api.common import page, ref_dict, require_party_scope
+from dangjian.api.schemas import MAX_ID, ErrorOut, In, Page, Paging, Ref, Text
+from dangjian.core import scoping
+
+from . import selectors, services
+from .models import Grade, Round
+
+router = Router(tags=["民主评议"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+class RoundOut(Schema):
+    id: int
+    org: Ref
+    year: int
+    status: Round.Status
+    status_label: str
+    starts_on: dt.date
+    ends_on: dt.date
+    opened_on: dt.date | None
+    committee_on: dt.date | None
+    closed_on: dt.date | None
+    note: str
+    reviewed: int = Field(..., description="参评党员人数（不含不参加评议的）")
+    self_reviewed: int = Field(..., description="已填写自我评价的人数")
+
+
+class RoundFilters(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+    status: Round.Status | None = None
+
+
+class Counts(Schema):
+    excellent: int = Field(..., description="优秀")
+    qualified: int = Field(..., description="合格")
+    basic: int = Field(..., description="基本合格")
+    unqualified: int = Field(..., description="不合格")
+
+
+class FollowUpOut(Schema):
+    measure: str
+    measure_label: str
+    due_on: dt.date | None
+    detail: str
+    closed_on: dt.date | None
+    outcome: str
+
+
+class MemberResult(Schema):
+    person: Ref
+    probationary: bool
+    self_review: str
+    peer: Counts | None = Field(None, description="党员互评计票（互评截止后才有）")
+    staff: Counts | None = Field(None, description="教职工评议计票（互评截止后才有）")
+    proposed_grade: Grade | None
+    final_grade: Grade | None
+    follow_up: FollowUpOut | None
+
+
+class Satisfaction(Schema):
+    satisfied: int
+    basic: int
+    unsatisfied: int
+
+
+class ResultsOut(Schema):
+    round: RoundOut
+    distribution: dict[str, int] = Field(..., description="评定等次 → 人数")
+    branch_satisfaction: Satisfaction | None = Field(None, description="教职工对党支部的整体评价（互评截止后才有）")
+    members: list[MemberResult]
+    exempt: list[Ref] = Field(..., description="不参加评议的党员")
+
+
+class SelfReviewIn(In):
+    text: Text(services.SELF_REVIEW_MAX) = Field(..., description="自我评价（本人，自评互评阶段可修改）")
+
+
+class SelfReviewOut(Schema):
+    round_id: int
+    self_review: str
+    self_review_on: dt.date
+
+
+def round_dict(r, reviewed=None, self_reviewed=None):
+    return {"id": r.pk, "org": ref_dict(r.org), "year": r.year, "status": r.status,
+            "status_label": r.get_status_display(), "starts_on": r.starts_on, "ends_on": r.ends_on,
+            "opened_on": r.opened_on, "committee_on": r.committee_on, "closed_on": r.closed_on, "note": r.note,
+            "reviewed": r.reviewed if reviewed is None else reviewed,
+            "self_reviewed": r.self_reviewed if self_reviewed is None else self_reviewed}
+
+
+def _round(request, round_id):
+    qs = selectors.round_list(request.user, {})[0]
+    obj = qs.filter(pk=round_id).first() if 1 <= round_id <= MAX_ID else None
+    if obj is None:
+        scoping.deny(request, "review.round", round_id)
+    return obj
+
+
+def _counts(values):
+    return dict(zip(Grade.values, values))
+
+
+@router.get("/review/rounds", response={200: Page[RoundOut], **ERRORS}, summary="民主评议列表")
+def review_rounds_list(request, filters: Query[RoundFilters], paging: Query[Paging]):
+    """您范围内各党支部的民主评议，按年度倒序。"""
+    require_party_scope(request)
+    params = {"year": str(filters.year or ""), "status": filters.status or ""}
+    return page(selectors.round_list(request.user, params)[0], paging, lambda rows: [round_dict(r) for r in rows])
+
+
+@router.get("/review/rounds/{round_id}", response={200: RoundOut, **ERRORS}, summary="民主评议详情")
+def review_rounds_detail(request, round_id: int):
+    return round_dict(_round(request, round_id))
+
+
+@router.get("/review/rounds/{round_id}/results", response={200: ResultsOut, **ERRORS}, summary="民主评议结果")
+def review_rounds_results(request, round_id: int):
+    """每名参评党员的自我评价、计票（互评截止后）、建议等次、评定等次和不合格处置；等次分布。"""
+    r = _round(request, round_id)
+    visible = r.results_visible
+    members, exempt = [], []
+    for row in selectors.subject_rows(r):
+        if row.exempt:
+            exempt.append(ref_dict(row.person))
+            continue
+        f = row.follow
+        members.append({
+            "person": ref_dict(row.person), "probationary": row.probationary, "self_review": row.self_review,
+            "peer": _counts(row.peer) if visible else None, "staff": _counts(row.staff) if visible else None,
+            "proposed_grade": row.proposed_grade or None, "final_grade": row.final_grade or None,
+            "follow_up": {"measure": f.measure, "measure_label": f.get_measure_display(), "due_on": f.due_on,
+                          "detail": f.detail, "closed_on": f.closed_on, "outcome": f.outcome} if f else None})
+    return {"round": round_dict(r), "distribution": dict(selectors.distribution(r)),
+            "branch_satisfaction": {"satisfied": r.staff_satisfied, "basic": r.staff_basic,
+                                    "unsatisfied": r.staff_unsatisfied} if visible else None,
+            "members": members, "exempt": exempt}
+
+
+@router.post("/review/rounds/{round_id}/self-review", response={200: SelfReviewOut, **ERRORS},
+             summary="提交本人自我评价")
+def review_self_review_submit(request, round_id: int, payload: SelfReviewIn):
+    """本人（账号关联的党员在本次评议的参评名单中）在自评互评阶段提交或修改自我评价。"""
+    subject_rounds = Round.objects.filter(subjects__person__user_id=request.user.pk)
+    visible = Round.objects.filter(Q(pk__in=Round.objects.visible_to(request.user).values("pk"))
+                                   | Q(pk__in=subject_rounds.values("pk")))
+    r = visible.select_related("org").filter(pk=round_id).first() if 1 <= round_id <= MAX_ID else None
+    if r is None:
+        scoping.deny(request, "review.round", round_id)
+    if services.own_subject(request.user, r) is None:
+        raise PermissionDenied("您不在本次评议的参评名单中")
+    subject = services.self_review_submit(actor=request.user, round=r, text=payload.text)
+    return {"round_id": r.pk, "self_review": subject.self_review, "self_review_on": subject.self_review_on}
