@@ -1,0 +1,367 @@
+"""API of the service app: activities (with participants), 结对共建, 家访 and 慰问 — list, read, create, update,
+delete, through the same selectors and services as the pages. Photos and the restricted 困难职工档案 stay in the UI.
+
+Each record kind gets its five operations from `crud()`: `<name>_list`, `_create`, `_detail`, `_update`,
+`_delete` under `/service/<path>`.
+"""
+
+import datetime as dt
+import functools
+import inspect
+from decimal import Decimal
+from typing import Annotated
+
+from django.db.models import Prefetch
+from ninja import Field, Query, Router, Schema, Status
+
+from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
+from dangjian.api.schemas import MAX_ID, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.core import scoping
+from dangjian.members.models import Person
+from dangjian.orgs.models import Organisation
+
+from . import selectors, services
+from .models import (Activity, ActivityKind, CareVisit, HomeVisit, MentorPair, Participant, PartnerKind,
+                     Partnership, RecipientKind, VisitCategory)
+
+router = Router(tags=["服务工作"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+LongText = Text(5000)
+Count = Annotated[int, Field(ge=0, le=services.COUNT_MAX)]
+Number = Annotated[Decimal, Field(allow_inf_nan=False, description="数字（可为字符串）")]
+
+
+class Filters(Schema):
+    org: Id | None = Field(None, description="只列出该组织及其下级的记录")
+    start: dt.date | None = Field(None, description="日期不早于")
+    end: dt.date | None = Field(None, description="日期不晚于")
+    kind: Text(20) = Field("", description="类型（取值见各记录的 kind/category 字段）")
+    q: Text(selectors.Q_MAX_LENGTH) = Field("", description="搜索文字")
+
+
+class DeletedOut(Schema):
+    id: int
+    deleted: bool
+
+
+def _opt(obj):
+    return ref_dict(obj) if obj is not None else None
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+
+class ParticipantIn(In):
+    person: Id
+    hours: Number = Field(Decimal("0"), description="服务时长（小时，0–200）")
+
+
+class ParticipantOut(Schema):
+    person: Ref
+    hours: str
+
+
+class ActivityOut(Schema):
+    id: int
+    org: Ref
+    kind: ActivityKind
+    kind_label: str
+    title: str
+    date: dt.date
+    place: str
+    partner: str
+    extra_participants: int = Field(..., description="平台外参加人数（填写）")
+    extra_hours: str = Field(..., description="平台外人员服务时长合计（填写）")
+    account: str
+    participants: list[ParticipantOut]
+    people: int = Field(..., description="参加党员人数（计算）")
+    person_times: int = Field(..., description="参加人次 = 参加党员人数 + 平台外参加人数（计算）")
+    total_hours: str = Field(..., description="总服务时长 = 党员时长之和 + 平台外人员时长（计算）")
+    photos: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class ActivityIn(In):
+    org: Id = Field(..., description="开展活动的党组织 id")
+    kind: ActivityKind
+    title: Text(200)
+    date: dt.date
+    place: Text(100) = ""
+    partner: Text(100) = ""
+    extra_participants: Count = 0
+    extra_hours: Number = Decimal("0")
+    account: LongText = ""
+    participants: list[ParticipantIn] = Field([], max_length=1000, description="参加党员（本组织及下级的党员）")
+
+
+class ActivityPatch(In):
+    """Only the fields sent change; `participants`, when sent, replaces the whole list."""
+
+    kind: ActivityKind = None
+    title: Text(200) = None
+    date: dt.date = None
+    place: Text(100) = None
+    partner: Text(100) = None
+    extra_participants: Count = None
+    extra_hours: Number = None
+    account: LongText = None
+    participants: list[ParticipantIn] = Field(None, max_length=1000)
+
+
+def activity_dict(a):
+    return {
+        "id": a.pk, "org": ref_dict(a.org), "kind": a.kind, "kind_label": a.get_kind_display(), "title": a.title,
+        "date": a.date, "place": a.place, "partner": a.partner, "extra_participants": a.extra_participants,
+        "extra_hours": str(a.extra_hours), "account": a.account,
+        "participants": [{"person": ref_dict(p.person), "hours": str(p.hours)} for p in a.participants.all()],
+        "people": a.people, "person_times": a.person_times, "total_hours": str(Decimal(a.total_hours).quantize(Decimal("0.1"))),
+        "photos": len(a.photos.all()), "created_at": a.created_at, "updated_at": a.updated_at,
+    }
+
+
+def activity_rows(user, params):
+    qs, _ = selectors.activity_list(user, params)
+    people = Participant.objects.select_related("person").order_by("person__name", "person_id")
+    return qs.prefetch_related(Prefetch("participants", queryset=people), "photos")
+
+
+def activity_refs(request, data):
+    if data.get("participants") is not None:
+        data["participants"] = [{"person": ref(request, Person.objects, p["person"], "participants"),
+                                 "hours": p["hours"]} for p in data["participants"]]
+    return data
+
+
+# --- partnerships, home visits, care visits -------------------------------------------------------
+
+
+class PartnershipOut(Schema):
+    id: int
+    org: Ref
+    partner_name: str
+    partner_kind: PartnerKind
+    partner_kind_label: str
+    since: dt.date
+    until: dt.date | None
+    note: str
+
+
+class PartnershipIn(In):
+    org: Id
+    partner_name: Text(100)
+    partner_kind: PartnerKind
+    since: dt.date
+    until: dt.date | None = None
+    note: Text(300) = ""
+
+
+class PartnershipPatch(In):
+    partner_name: Text(100) = None
+    partner_kind: PartnerKind = None
+    since: dt.date = None
+    until: dt.date | None = None
+    note: Text(300) = None
+
+
+def partnership_dict(p):
+    return {"id": p.pk, "org": ref_dict(p.org), "partner_name": p.partner_name, "partner_kind": p.partner_kind,
+            "partner_kind_label": p.get_partner_kind_display(), "since": p.since, "until": p.until, "note": p.note}
+
+
+class HomeVisitOut(Schema):
+    id: int
+    org: Ref
+    teacher: Ref
+    date: dt.date
+    category: VisitCategory
+    category_label: str
+    student_alias: str = Field(..., description="学生化名或姓名首字母")
+    pair_id: int | None
+    outcome: str
+
+
+class HomeVisitIn(In):
+    org: Id
+    teacher: Id | None = Field(None, description="家访教师（帮教对子的家访可省略，即结对党员）")
+    date: dt.date
+    category: VisitCategory
+    student_alias: Text(30) = Field("", description="化名或姓名首字母，不超过10个字；不能是证件号、电话")
+    pair: Id | None = Field(None, description="帮教对子 id")
+    outcome: LongText = ""
+
+
+class HomeVisitPatch(In):
+    teacher: Id = None
+    date: dt.date = None
+    category: VisitCategory = None
+    student_alias: Text(30) = None
+    pair: Id | None = None
+    outcome: LongText = None
+
+
+def visit_dict(v):
+    return {"id": v.pk, "org": ref_dict(v.org), "teacher": ref_dict(v.teacher), "date": v.date,
+            "category": v.category, "category_label": v.get_category_display(), "student_alias": v.student_alias,
+            "pair_id": v.pair_id, "outcome": v.outcome}
+
+
+def visit_refs(request, data):
+    if data.get("teacher") is not None:
+        data["teacher"] = ref(request, Person.objects, data["teacher"], "teacher")
+    if "pair" in data:
+        data["pair"] = ref(request, MentorPair.objects, data["pair"], "pair")
+    return data
+
+
+class CareVisitOut(Schema):
+    id: int
+    org: Ref
+    date: dt.date
+    recipient_kind: RecipientKind
+    recipient_kind_label: str
+    recipients: int
+    matters_solved: int
+    money: str
+    goods: str
+    goods_value: str
+    visitors: list[Ref]
+    note: str
+
+
+class CareVisitIn(In):
+    org: Id
+    date: dt.date
+    recipient_kind: RecipientKind
+    recipients: Count
+    matters_solved: Count = 0
+    money: Number = Field(Decimal("0"), description="慰问金（元，0–1000000）")
+    goods: Text(200) = ""
+    goods_value: Number = Field(Decimal("0"), description="物品折合金额（元，0–1000000）")
+    visitors: list[Id] = Field([], max_length=200, description="走访人员（本组织及下级的人员）")
+    note: LongText = ""
+
+
+class CareVisitPatch(In):
+    date: dt.date = None
+    recipient_kind: RecipientKind = None
+    recipients: Count = None
+    matters_solved: Count = None
+    money: Number = None
+    goods: Text(200) = None
+    goods_value: Number = None
+    visitors: list[Id] = Field(None, max_length=200)
+    note: LongText = None
+
+
+def care_dict(c):
+    return {"id": c.pk, "org": ref_dict(c.org), "date": c.date, "recipient_kind": c.recipient_kind,
+            "recipient_kind_label": c.get_recipient_kind_display(), "recipients": c.recipients,
+            "matters_solved": c.matters_solved, "money": str(c.money), "goods": c.goods,
+            "goods_value": str(c.goods_value), "visitors": [ref_dict(p) for p in c.visitors.all()], "note": c.note}
+
+
+def care_refs(request, data):
+    if data.get("visitors") is not None:
+        data["visitors"] = [ref(request, Person.objects, pk, "visitors") for pk in data["visitors"]]
+    return data
+
+
+def _plain(selector, *related):
+    def rows(user, params):
+        qs, _ = selector(user, params)
+        return qs.prefetch_related(*related) if related else qs
+
+    return rows
+
+
+# --- the five operations of each kind --------------------------------------------------------------
+
+
+def crud(*, name, path, param, label, model, out, create_in, patch_in, to_dict, rows, create, update, delete, arg,
+         refs=lambda request, data: data):
+    one = f"/service/{path}/{{{param}}}"
+
+    def fetch(request, pk, write=False):
+        obj = rows(request.user, {}).filter(pk=pk).first() if 1 <= pk <= MAX_ID else None
+        if obj is None:
+            scoping.deny(request, model._meta.label_lower, pk)
+        if write and not scoping.can_write(request.user, obj.org):
+            scoping.deny(request, model._meta.label_lower, pk, forbidden=True)
+        return obj
+
+    def out_of(request, obj):
+        return to_dict(rows(request.user, {}).get(pk=obj.pk))
+
+    def list_op(request, filters: Query[Filters], paging: Query[Paging]):
+        require_party_scope(request)
+        if filters.org is not None:
+            get_object(request, Organisation.objects.all(), filters.org, org_attr=None)
+        params = {"org": str(filters.org or ""), "kind": filters.kind, "q": filters.q,
+                  "start": filters.start.isoformat() if filters.start else "",
+                  "end": filters.end.isoformat() if filters.end else ""}
+        return page(rows(request.user, params), paging, lambda items: [to_dict(o) for o in items])
+
+    def create_op(request, payload: create_in):
+        require_write_scope(request)
+        data = payload.model_dump()
+        org = ref(request, Organisation.objects.active(), data.pop("org"), "org", write=True)
+        obj = create(actor=request.user, org=org, **refs(request, data))
+        return Status(201, out_of(request, obj))
+
+    def detail_op(request, pk: int):
+        return to_dict(fetch(request, pk))
+
+    def update_op(request, pk: int, payload: patch_in):
+        obj = fetch(request, pk, write=True)
+        obj = update(actor=request.user, **{arg: obj}, **refs(request, payload.model_dump(exclude_unset=True)))
+        return out_of(request, obj)
+
+    def delete_op(request, pk: int):
+        delete(actor=request.user, **{arg: fetch(request, pk, write=True)})
+        return {"id": pk, "deleted": True}
+
+    for fn, suffix in ((list_op, "list"), (create_op, "create"), (detail_op, "detail"), (update_op, "update"),
+                       (delete_op, "delete")):
+        fn.__name__ = f"{name}_{suffix}"
+    # The path parameter is named after the kind ("activity_id", …) in the documented paths.
+    detail_op, update_op, delete_op = (_rename_param(fn, "pk", param) for fn in (detail_op, update_op, delete_op))
+    router.get(f"/service/{path}", response={200: Page[out], **ERRORS}, summary=f"{label}列表")(list_op)
+    router.post(f"/service/{path}", response={201: out, **ERRORS}, summary=f"登记{label}")(create_op)
+    router.get(one, response={200: out, **ERRORS}, summary=f"{label}详情")(detail_op)
+    router.patch(one, response={200: out, **ERRORS}, summary=f"修改{label}")(update_op)
+    router.delete(one, response={200: DeletedOut, **ERRORS}, summary=f"删除{label}")(delete_op)
+
+
+def _rename_param(fn, old, new):
+    """Give the view the documented name of its path parameter (the body of the view keeps `pk`)."""
+    signature = inspect.signature(fn)
+    params = [p.replace(name=new) if p.name == old else p for p in signature.parameters.values()]
+    inner = fn
+
+    @functools.wraps(inner)
+    def wrapper(request, **kwargs):
+        kwargs[old] = kwargs.pop(new)
+        return inner(request, **kwargs)
+
+    wrapper.__signature__ = signature.replace(parameters=params)
+    wrapper.__annotations__ = {(new if k == old else k): v for k, v in inner.__annotations__.items()}
+    return wrapper
+
+
+crud(name="service_activities", path="activities", param="activity_id", label="服务活动", model=Activity,
+     out=ActivityOut, create_in=ActivityIn, patch_in=ActivityPatch, to_dict=activity_dict, rows=activity_rows,
+     create=services.activity_create, update=services.activity_update, delete=services.activity_delete,
+     arg="activity", refs=activity_refs)
+crud(name="service_partnerships", path="partnerships", param="partnership_id", label="结对共建", model=Partnership,
+     out=PartnershipOut, create_in=PartnershipIn, patch_in=PartnershipPatch, to_dict=partnership_dict,
+     rows=_plain(selectors.partnership_list), create=services.partnership_create,
+     update=services.partnership_update, delete=services.partnership_delete, arg="partnership")
+crud(name="service_home_visits", path="home-visits", param="visit_id", label="家访", model=HomeVisit,
+     out=HomeVisitOut, create_in=HomeVisitIn, patch_in=HomeVisitPatch, to_dict=visit_dict,
+     rows=_plain(selectors.visit_list), create=services.home_visit_create, update=services.home_visit_update,
+     delete=services.home_visit_delete, arg="visit", refs=visit_refs)
+crud(name="service_care_visits", path="care-visits", param="care_id", label="慰问", model=CareVisit,
+     out=CareVisitOut, create_in=CareVisitIn, patch_in=CareVisitPatch, to_dict=care_dict,
+     rows=_plain(selectors.care_list, "visitors"), create=services.care_visit_create,
+     update=services.care_visit_update, delete=services.care_visit_delete, arg="care", refs=care_refs)

@@ -1,0 +1,49 @@
+"""API permission-matrix rows for the service app (see tests/test_api_permissions.py).
+
+"in": records of branch_a2 (inside school_a, where the org roles sit); "out": records of school_b (the records
+are the page matrix's, tests/matrix_service.py). Deletes get a fresh record for each call."""
+
+import itertools
+
+from tests.matrix_service import DAY, extend_ctx, fresh, key  # noqa: F401 - extend_ctx is this module's too
+from tests.test_api_permissions import Case, api_create, api_list, api_read, api_write
+
+
+def _body(extra):
+    return lambda c, s: {"org": c["org_in" if s == "in" else "org_out"].pk, **extra(c, s)}
+
+
+def _fresh(name, param):
+    make = fresh(name)
+    return lambda c, s: {param: make(c, s)["pk"]}
+
+
+def _key(name, param):
+    get = key(name)
+    return lambda c, s: {param: get(c, s)["pk"]}
+
+
+_seq = itertools.count(1)
+KINDS = {
+    "service_activities": ("activity", "activity_id", lambda c, s: {
+        "kind": "volunteer", "title": "接口登记", "date": DAY.isoformat(),
+        "participants": [{"person": c[f"person_{s}"].pk, "hours": "1.5"}]}, {"title": "新名称"}),
+    "service_partnerships": ("partnership", "partnership_id", lambda c, s: {
+        "partner_name": f"城南社区{next(_seq)}", "partner_kind": "community", "since": DAY.isoformat()}, {"note": "说明"}),
+    "service_home_visits": ("visit", "visit_id", lambda c, s: {
+        "teacher": c[f"person_{s}"].pk, "date": DAY.isoformat(), "category": "hardship", "student_alias": "L.M."},
+        {"outcome": "有进步"}),
+    "service_care_visits": ("care", "care_id", lambda c, s: {
+        "date": DAY.isoformat(), "recipient_kind": "sick_teacher", "recipients": 1, "money": "300"},
+        {"matters_solved": 2}),
+}
+
+EXPECT = {}
+for _op, (_name, _param, _create, _patch) in KINDS.items():
+    EXPECT |= {
+        f"{_op}_list": Case(api_list()),
+        f"{_op}_create": Case(api_create(), body=_body(_create), scoped=True),
+        f"{_op}_detail": Case(api_read(), _key(_name, _param)),
+        f"{_op}_update": Case(api_write(), _key(_name, _param), body=_patch),
+        f"{_op}_delete": Case(api_write(), _fresh(_name, _param)),
+    }
