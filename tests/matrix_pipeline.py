@@ -10,7 +10,7 @@ from dangjian.members.models import Status
 from dangjian.orgs.models import Role
 from dangjian.pipeline import services
 from tests.factories import make_person, make_user
-from tests.test_permission_matrix import Route, read_list, read_object, write_object
+from tests.test_permission_matrix import ALL, Route, only, read_list, read_object, write_object
 
 
 def extend_ctx(ctx):
@@ -31,6 +31,18 @@ def applicant(c, s):
     return {"person_pk": c[f"pl_applicant_{s}"].pk}
 
 
+def document(c, s):
+    return {**file(c, s), "kind": "cover"}
+
+
+def kind(c, s):
+    return {"kind": "talk"}
+
+
+def admin_post(status):
+    return {role: 403 for role in ALL} | {"anon": 302, "system": status}
+
+
 ROUTES = {
     "pipeline:board": Route(expect=read_list()),
     "pipeline:file": Route(file, read_object()),
@@ -38,4 +50,12 @@ ROUTES = {
     "pipeline:step_record": Route(file, write_object(400), method="post"),
     "pipeline:file_extend": Route(file, write_object(400), method="post"),
     "pipeline:file_cancel": Route(file, write_object(400), method="post"),
+    "pipeline:file_withdraw": Route(file, write_object(400), method="post"),
+    "pipeline:document": Route(document, write_object()),
+    "pipeline:file_zip": Route(file, write_object()),
+    "pipeline:double": Route(expect=read_list()),
+    "pipeline:templates": Route(expect=only("system")),
+    "pipeline:template_download": Route(kind, only("system")),
+    "pipeline:template_upload": Route(kind, admin_post(400), method="post"),   # empty form
+    "pipeline:template_revert": Route(kind, admin_post(302), method="post"),   # nothing to revert: back to the list
 }

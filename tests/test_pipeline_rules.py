@@ -186,11 +186,11 @@ def test_training_is_at_least_three_days_or_24_hours(world, days, hours, ok):
 
 
 @pytest.mark.parametrize("start, end, ok", [
-    (date(2024, 4, 19), date(2024, 4, 24), False),   # 6 calendar days
-    (date(2024, 4, 18), date(2024, 4, 24), True),    # 7
+    (date(2024, 4, 19), date(2024, 4, 24), False),   # Fri..Wed: 4 working days
+    (date(2024, 4, 18), date(2024, 4, 24), True),    # Thu..Wed: 5
     (date(2024, 4, 20), date(2024, 4, 26), False),   # ends after the step date
 ])
-def test_publicity_lasts_the_configured_calendar_days_and_ends_before_the_step(world, start, end, ok):
+def test_publicity_lasts_five_working_days_and_ends_before_the_step(world, start, end, ok):
     file = advance(world, world.open(date(2023, 1, 10)), 12)
     if ok:
         world.record(file, 13, date(2024, 4, 25), publicity_start=start, publicity_end=end)

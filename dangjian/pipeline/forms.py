@@ -101,3 +101,13 @@ class CancelForm(StyledFormMixin, forms.Form):
     decided_on = forms.DateField(label="支部大会决定日期", widget=DateInput())
     reason = forms.CharField(label="取消原因", max_length=300)
     approval_no = forms.CharField(label="上级党委批复文号", max_length=60)
+
+
+class WithdrawForm(StyledFormMixin, forms.Form):
+    kind = forms.ChoiceField(label="终止方式", choices=[("applicant", "申请人撤回"), ("org", "组织终止培养")])
+    decided_on = forms.DateField(label="日期", widget=DateInput())
+    reason = forms.CharField(label="原因", max_length=300)
+
+
+class TemplateUploadForm(StyledFormMixin, forms.Form):
+    file = forms.FileField(label="新模板（.docx，不超过 2 MB）")

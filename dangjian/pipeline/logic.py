@@ -1,10 +1,13 @@
 """Pure rule logic over a file and its recorded steps: rule violations for a step about to be recorded,
-and the file's next legal deadline. No queries here: callers pass the loaded rows and the rule settings."""
+and the file's next legal deadline. No queries here: callers pass the loaded rows and the rule settings —
+except the working days of a 公示 (steps ⑬ and ㉓), counted with one query to the holiday calendar unless the
+caller passes a loaded `workdays.calendar.Calendar`."""
 
 from dataclasses import dataclass
 from datetime import date
 
 from dangjian.members.models import Status
+from dangjian.workdays.calendar import Calendar
 
 from . import rules as R
 from .steps import BY_NUMBER, REVIEW, allowed_numbers, next_number
@@ -75,7 +78,15 @@ def _who(person):
     return f"{person.name}（{person.get_status_display()}{'，留党察看' if person.under_party_probation else ''}）"
 
 
-def violations(file, steps, number, data, settings):
+def publicity_length(start, end, params, calendar=None):
+    """(length, unit label) of a 公示 from start to end inclusive under the rule's params."""
+    if params.get("unit", R.WORKING) == R.CALENDAR:
+        return (end - start).days + 1, "天"
+    calendar = calendar if calendar is not None else Calendar.load(start, end)
+    return calendar.count(start, end), "个工作日"
+
+
+def violations(file, steps, number, data, settings, calendar=None):
     """The rules a step would break: [Violation]. `data` holds the step's cleaned values."""
     out = []
     when = data["date"]
@@ -130,8 +141,9 @@ def violations(file, steps, number, data, settings):
             if not (start and end):
                 check(R.PUBLICITY, True, "未登记公示起止日期")
             else:
-                length = (end - start).days + 1
-                check(R.PUBLICITY, length < params["days"], f"公示{length}天，不足{params['days']}天")
+                length, unit = publicity_length(start, end, params, calendar)
+                check(R.PUBLICITY, length < params["days"],
+                      f"公示{start:%Y-%m-%d}至{end:%Y-%m-%d}共{length}{unit}，不足{params['days']}{unit}")
                 check(R.PUBLICITY, end > when, f"公示结束（{end:%Y-%m-%d}）晚于本步骤日期")
     if number in (15, 23):
         check(R.ADMISSION_VOTE, data.get("vote") is None, "未关联支部大会的表决结果")

@@ -19,6 +19,11 @@ class DevelopmentFile(models.Model):
         OPEN = "open", "进行中"
         DONE = "done", "已完成"
         CANCELLED = "cancelled", "已取消预备党员资格"
+        WITHDRAWN = "withdrawn", "已终止（入党前撤回或终止培养）"
+
+    class Withdrawal(models.TextChoices):
+        APPLICANT = "applicant", "申请人撤回"
+        ORG = "org", "组织终止培养"
 
     person = models.ForeignKey("members.Person", verbose_name="发展对象人员", on_delete=models.PROTECT,
                                related_name="development_files")
@@ -31,6 +36,9 @@ class DevelopmentFile(models.Model):
     extension_approval_no = models.CharField("延长预备期批复文号", max_length=60, blank=True)
     cancelled_on = models.DateField("取消预备党员资格日期", null=True, blank=True)
     cancel_reason = models.CharField("取消原因", max_length=300, blank=True)
+    withdraw_kind = models.CharField("终止方式", max_length=10, choices=Withdrawal.choices, blank=True)
+    withdrawn_on = models.DateField("终止日期", null=True, blank=True)
+    withdraw_reason = models.CharField("终止原因", max_length=300, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -97,3 +105,21 @@ class DevelopmentStep(models.Model):
 
     def __str__(self):
         return f"{self.file.person.name}：第{self.number}步"
+
+
+class DocumentTemplate(models.Model):
+    """A replacement .docx template for one kind of document (paperwork.KINDS); without one, the default
+    template shipped in dangjian/pipeline/doc_templates/ is used."""
+
+    kind = models.CharField("文书类型", max_length=30, unique=True)
+    file = models.FileField("模板文件", upload_to="pipeline/templates/%Y/%m/")
+    original_name = models.CharField("原文件名", max_length=150)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "文书模板"
+        verbose_name_plural = "文书模板"
+
+    def __str__(self):
+        return f"文书模板：{self.kind}"

@@ -4,8 +4,10 @@ Calendar arithmetic uses dateutil.relativedelta: "一年以上" is the same cale
 from 2024-02-29 may become a 发展对象 from 2025-02-28); "N 个月内" runs to the same date N months later,
 inclusive (application 2024-03-15 → talk due by 2024-04-15, overdue from 2024-04-16).
 
-公示 is counted in CALENDAR days for now (`pipeline.publicity`, default 7): the working-day count with a holiday
-calendar the administrator maintains is not built yet (see README).
+公示 (`pipeline.publicity`) lasts at least N days counted, by default, in WORKING days (5) under the holiday
+calendar the system administrator maintains (dangjian.workdays); an organisation may switch to calendar days
+(the other local practice, 7 days). DOMAIN §2 (Stage 3): "公示 ≥5 working days or 7 days [D][L] — configurable,
+do not cite the 细则".
 """
 
 from dateutil.relativedelta import relativedelta
@@ -13,9 +15,10 @@ from dateutil.relativedelta import relativedelta
 from dangjian.compliance.rulebook import Rule, Severity, Tag
 
 
-def _rule(rule_id, title, source, tag, params=None, labels=None, bounds=None, order=(), severity=Severity.OVERDUE):
+def _rule(rule_id, title, source, tag, params=None, labels=None, bounds=None, order=(), severity=Severity.OVERDUE,
+          choices=None):
     return Rule(f"pipeline.{rule_id}", title, source, tag, severity, params or {}, labels or {},
-                param_bounds=bounds or {}, param_order=order)
+                param_bounds=bounds or {}, param_order=order, param_choices=choices or {})
 
 
 MIN_AGE = _rule("min_age", "入党申请人须年满十八岁（以递交申请书之日计）", "党章 第一条；细则 第五条", Tag.VERBATIM,
@@ -34,8 +37,11 @@ POLITICAL = _rule("political", "政治审查须形成书面结论；未经政治
 TRAINING = _rule("training", "发展对象集中培训不少于3天或不少于24学时", "细则（集中培训）", Tag.CONFIRMED,
                  {"days": 3, "hours": 24}, {"days": "最少天数", "hours": "最少学时"},
                  {"days": (1, 30), "hours": (1, 240)})
-PUBLICITY = _rule("publicity", "发展对象、预备党员转正须公示（暂按自然日计算，工作日日历待建）", "地方做法（非细则）",
-                  Tag.DISPUTED, {"days": 7}, {"days": "公示天数（自然日）"}, {"days": (1, 30)})
+WORKING, CALENDAR = "working", "calendar"
+PUBLICITY = _rule("publicity", "发展对象、预备党员转正须公示，公示期不少于规定天数（默认5个工作日，按工作日历计算）",
+                  "地方做法，各地不一（5个工作日或7天），非细则规定", Tag.DISPUTED,
+                  {"days": 5, "unit": WORKING}, {"days": "公示天数"}, {"days": (1, 30)},
+                  choices={"unit": ("计算方式", ((WORKING, "工作日"), (CALENDAR, "自然日")))})
 ADMISSION_VOTE = _rule("admission_vote", "支部大会表决：半数以上有表决权党员到会，赞成票超过应到有表决权正式党员半数",
                        "细则 第二十条、第二十一条", Tag.VERBATIM)
 APPROVAL = _rule("approval", "上级党委在支部大会决议后3个月内审批，最长不超过6个月", "细则（审批）", Tag.CONFIRMED,

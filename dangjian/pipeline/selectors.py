@@ -1,10 +1,11 @@
 """Reads for the pipeline screens, reminders and checks: each in a fixed number of queries."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 
 from dangjian.compliance.engine import Rulebook
 from dangjian.life.models import Meeting, Vote
 from dangjian.members.models import PARTY_MEMBER_STATUSES, Person, Status
+from dangjian.orgs.models import Organisation
 
 from . import logic
 from .models import DevelopmentFile, DevelopmentStep
@@ -47,8 +48,11 @@ def board(files_qs, on):
 
 
 def people_without_file(user, org, limit=50):
-    """Applicants, and 群众 with an application date, in the subtree who have no open file yet (to open one)."""
-    wanted = Q(status=Status.APPLICANT) | Q(status=Status.NON_MEMBER, applied_on__isnull=False)
+    """Applicants, and 群众 with an application date, in the subtree who have no open file yet (to open one).
+    A 群众 whose file was withdrawn is not listed again (a new application makes them an applicant first)."""
+    withdrawn = DevelopmentFile.objects.filter(state=DevelopmentFile.State.WITHDRAWN).values("person_id")
+    wanted = Q(status=Status.APPLICANT) | (Q(status=Status.NON_MEMBER, applied_on__isnull=False)
+                                           & ~Q(pk__in=withdrawn))
     return list(Person.objects.visible_to(user).filter(wanted, org__path__startswith=org.path)
                 .exclude(development_files__state=DevelopmentFile.State.OPEN)
                 .select_related("org").order_by("applied_on", "name", "id")[:limit])
@@ -79,3 +83,37 @@ def file_steps(file):
 
 def allowed(steps):
     return allowed_numbers({s.number for s in steps})
+
+
+PIPELINE_TRAINEES = (Status.ACTIVIST, Status.CANDIDATE)
+
+
+def double_training(user, org):
+    """双培养 per organisation of the subtree: activists and 发展对象 (total, backbone teachers among them —
+    把骨干教师培养成党员) and party members (total, backbone teachers — 把党员培养成骨干教师), with the names of
+    the backbone teachers. Three queries whatever the size: organisations, counts, names."""
+    people = Person.objects.visible_to(user).filter(org__path__startswith=org.path,
+                                                    status__in=[*PIPELINE_TRAINEES, *PARTY_MEMBER_STATUSES])
+    trainee, member = Q(status__in=PIPELINE_TRAINEES), Q(status__in=PARTY_MEMBER_STATUSES)
+    counts = {row["org_id"]: row for row in people.values("org_id").annotate(
+        trainees=Count("pk", filter=trainee), trainees_backbone=Count("pk", filter=trainee & Q(is_backbone=True)),
+        members=Count("pk", filter=member), members_backbone=Count("pk", filter=member & Q(is_backbone=True)))}
+    names = {}
+    for person in people.filter(is_backbone=True).only("id", "name", "org_id", "status").order_by("name", "id"):
+        key = "trainee_people" if person.status in PIPELINE_TRAINEES else "member_people"
+        names.setdefault(person.org_id, {"trainee_people": [], "member_people": []})[key].append(person)
+    rows = []
+    for o in Organisation.objects.filter(path__startswith=org.path, pk__in=list(counts)).order_by("path"):
+        row = {"org": o, **counts[o.pk], **names.get(o.pk, {"trainee_people": [], "member_people": []})}
+        row["trainee_share"] = _share(row["trainees_backbone"], row["trainees"])
+        row["member_share"] = _share(row["members_backbone"], row["members"])
+        rows.append(row)
+    keys = ("trainees", "trainees_backbone", "members", "members_backbone")
+    total = {k: sum(r[k] for r in rows) for k in keys}
+    total["trainee_share"] = _share(total["trainees_backbone"], total["trainees"])
+    total["member_share"] = _share(total["members_backbone"], total["members"])
+    return rows, total
+
+
+def _share(part, whole):
+    return round(100 * part / whole) if whole else None

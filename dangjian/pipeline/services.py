@@ -313,3 +313,50 @@ def file_cancel(*, actor, file, decided_on, reason, approval_no):
     audit.record(actor=actor, event=audit.Event.UPDATE, obj=file,
                  changes={"cancel": {"decided_on": decided_on, "reason": reason, "approval_no": approval_no}})
     return file
+
+
+WITHDRAW_DECIDED_BY = {DevelopmentFile.Withdrawal.APPLICANT: "申请人本人", DevelopmentFile.Withdrawal.ORG: "党支部"}
+
+
+@transaction.atomic
+def file_withdraw(*, actor, file, kind, decided_on, reason):
+    """Close a file before admission: the applicant withdraws (申请人撤回) or the organisation stops the
+    cultivation (组织终止培养). The person's status returns to 群众 through the members service."""
+    file = _lock_file(file)
+    _require_write(actor, file.org)
+    if file.state != DevelopmentFile.State.OPEN:
+        raise ValidationError(f"该档案{file.get_state_display()}，不能终止。")
+    steps = _load_steps(file)
+    if 17 in {s.number for s in steps} or file.person.status not in (Status.APPLICANT, Status.ACTIVIST,
+                                                                      Status.CANDIDATE):
+        raise ValidationError("已接收为预备党员的，不能撤回或终止培养；请使用“取消预备党员资格”。")
+    errors = {}
+    if kind not in WITHDRAW_DECIDED_BY:
+        errors["kind"] = "请选择终止方式。"
+    last = max(steps, key=lambda s: (s.date, s.number))
+    if decided_on is None:
+        errors["decided_on"] = "请填写日期。"
+    elif decided_on > timezone.localdate():
+        errors["decided_on"] = "日期不能晚于今天。"
+    elif decided_on < last.date:
+        errors["decided_on"] = f"日期不能早于上一步骤（第{last.number}步“{BY_NUMBER[last.number].name}”，{last.date:%Y-%m-%d}）。"
+    if not (reason or "").strip():
+        errors["reason"] = "请填写原因。"
+    if errors:
+        raise ValidationError(errors)
+    kind = DevelopmentFile.Withdrawal(kind)
+    reason = reason.strip()[:300]
+    try:
+        member_services.person_change_status(actor=actor, person=file.person, status=Status.NON_MEMBER,
+                                             effective_on=decided_on, decided_by=WITHDRAW_DECIDED_BY[kind],
+                                             decision_date=decided_on, note=f"{kind.label}：{reason}"[:300])
+    except ValidationError as exc:
+        messages = exc.message_dict.get("effective_on") if hasattr(exc, "error_dict") else None
+        raise ValidationError({"decided_on": messages}) if messages else exc
+    file.state, file.withdraw_kind, file.withdrawn_on, file.withdraw_reason = (
+        DevelopmentFile.State.WITHDRAWN, kind, decided_on, reason)
+    file.save(update_fields=["state", "withdraw_kind", "withdrawn_on", "withdraw_reason"])
+    audit.record(actor=actor, event=audit.Event.UPDATE, obj=file,
+                 changes={"withdraw": {"kind": kind.label, "decided_on": decided_on, "reason": reason,
+                                       "status": {"before": file.person.get_status_display(), "after": "群众"}}})
+    return file

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -10,10 +12,11 @@ from dangjian.core import scoping
 from dangjian.core.forms import add_service_errors
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
+from dangjian.workdays.calendar import Calendar
 
-from . import logic, selectors, services
+from . import logic, paperwork, selectors, services
 from . import rules as R
-from .forms import CancelForm, ExtendForm, FileOpenForm, StepForm
+from .forms import CancelForm, ExtendForm, FileOpenForm, StepForm, TemplateUploadForm, WithdrawForm
 from .models import DevelopmentFile
 from .steps import STEPS, Stage
 
@@ -23,9 +26,8 @@ def _require_scope(request):
         raise PermissionDenied("您没有查看发展党员工作的权限")
 
 
-@login_required
-@require_GET
-def board(request):
+def _pick_org(request):
+    """(organisation chosen with ?org= or the user's first scope root, the scope roots)."""
     _require_scope(request)
     roots = list(Organisation.objects.filter(path__in=scoping.scope_paths(request.user)).order_by("path"))
     org = roots[0]
@@ -34,6 +36,13 @@ def board(request):
         org = Organisation.objects.visible_to(request.user).filter(pk=org_id).first() if org_id.isdigit() else None
         if org is None:
             scoping.deny(request, "orgs.organisation", org_id)
+    return org, roots
+
+
+@login_required
+@require_GET
+def board(request):
+    org, roots = _pick_org(request)
     on = timezone.localdate()
     files = DevelopmentFile.objects.visible_to(request.user).filter(org__path__startswith=org.path)
     context = {
@@ -49,10 +58,32 @@ def _get_file(request, pk, *, write=False):
     return scoping.get_for_user(request, DevelopmentFile.objects.select_related("person", "org"), pk, write=write)
 
 
-def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_form=None, show_override=False):
+@login_required
+@require_GET
+def double(request):
+    org, roots = _pick_org(request)
+    rows, total = selectors.double_training(request.user, org)
+    return render(request, "pipeline/double.html", {"org": org, "roots": roots, "rows": rows, "total": total})
+
+
+def _publicity_lengths(steps, settings):
+    """Attach .publicity_length ("5个工作日") to the steps that record a 公示 (one calendar query)."""
+    periods = [s for s in steps if s.publicity_start and s.publicity_end]
+    if not periods:
+        return
+    params = settings.get(R.PUBLICITY) or dict(R.PUBLICITY.params)
+    calendar = Calendar.load(min(s.publicity_start for s in periods), max(s.publicity_end for s in periods))
+    for s in periods:
+        length, unit = logic.publicity_length(s.publicity_start, s.publicity_end, params, calendar)
+        s.publicity_length = f"{length}{unit}"
+
+
+def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_form=None, withdraw_form=None,
+                    show_override=False):
     on = timezone.localdate()
     steps = selectors.file_steps(file)
     settings = logic.Settings(Rulebook([file.org]), file.org)
+    _publicity_lengths(steps, settings)
     done = {s.number for s in steps}
     allowed = selectors.allowed(steps) if file.state == DevelopmentFile.State.OPEN else []
     rows = []
@@ -69,6 +100,7 @@ def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_f
         step_form = StepForm(numbers=allowed, people=people, meetings=meetings, votes=votes,
                              initial={"date": on})
     probationer = can_write and 17 in done and 24 not in done
+    writer = scoping.can_write(request.user, file.org)
     deadline = logic.deadline(file, steps, settings)
     return {
         "file": file, "person": file.person, "rows": rows, "on": on, "can_write": can_write,
@@ -78,6 +110,8 @@ def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_f
         "extend_form": ((extend_form or ExtendForm())
                         if probationer and not file.extension_months and 23 not in done else None),
         "cancel_form": (cancel_form or CancelForm()) if probationer else None,
+        "withdraw_form": (withdraw_form or WithdrawForm()) if can_write and 17 not in done else None,
+        "documents": [k for k in paperwork.KINDS if k.needs in done] if writer else [],
         "rules": R.RULES,
     }
 
@@ -145,6 +179,107 @@ def file_cancel(request, pk):
     return _side_action(request, pk, CancelForm,
                         lambda f, d: services.file_cancel(actor=request.user, file=f, **d),
                         "cancel_form", "已取消预备党员资格。")
+
+
+@login_required
+@require_POST
+def file_withdraw(request, pk):
+    return _side_action(request, pk, WithdrawForm,
+                        lambda f, d: services.file_withdraw(actor=request.user, file=f, **d),
+                        "withdraw_form", "已终止该发展党员档案，其政治面貌已恢复为群众。")
+
+
+def _download(data, name, content_type=paperwork.DOCX_TYPE):
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_GET
+def document(request, pk, kind):
+    file = _get_file(request, pk, write=True)
+    if kind not in paperwork.BY_KEY:
+        raise Http404("未知的文书类型")
+    try:
+        data, name = paperwork.document(actor=request.user, file=file, key=kind)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("pipeline:file", pk=file.pk)
+    return _download(data, name)
+
+
+@login_required
+@require_GET
+def file_zip(request, pk):
+    file = _get_file(request, pk, write=True)
+    data, name = paperwork.file_zip(actor=request.user, file=file)
+    return _download(data, name, "application/zip")
+
+
+def _require_system_admin(request, object_id=""):
+    if not request.user.is_system_admin:
+        scoping.deny(request, "pipeline.documenttemplate", object_id, forbidden=True)
+
+
+def _templates_page(request, failed=None, status=200):
+    custom = paperwork.custom_templates()
+    rows = [{"kind": k, "custom": custom.get(k.key),
+             "form": failed[1] if failed and failed[0] == k.key else TemplateUploadForm(auto_id=f"id_{k.key}_%s")}
+            for k in paperwork.KINDS]
+    return render(request, "pipeline/templates.html", {"rows": rows}, status=status)
+
+
+@login_required
+@require_GET
+def templates(request):
+    _require_system_admin(request)
+    return _templates_page(request)
+
+
+def _template_kind(request, kind):
+    _require_system_admin(request, kind)
+    if kind not in paperwork.BY_KEY:
+        raise Http404("未知的文书类型")
+    return paperwork.BY_KEY[kind]
+
+
+@login_required
+@require_POST
+def template_upload(request, kind):
+    kind = _template_kind(request, kind)
+    form = TemplateUploadForm(request.POST, request.FILES, auto_id=f"id_{kind.key}_%s")
+    if form.is_valid():
+        try:
+            unused = paperwork.template_upload(actor=request.user, key=kind.key, upload=form.cleaned_data["file"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已更换“{kind.title}”的模板。" +
+                             (f"（模板未使用的字段：{'、'.join(unused)}）" if unused else ""))
+            return redirect("pipeline:templates")
+    return _templates_page(request, failed=(kind.key, form), status=400)
+
+
+@login_required
+@require_POST
+def template_revert(request, kind):
+    kind = _template_kind(request, kind)
+    if paperwork.template_revert(actor=request.user, key=kind.key):
+        messages.success(request, f"“{kind.title}”已恢复为默认模板。")
+    else:
+        messages.info(request, f"“{kind.title}”正在使用默认模板。")
+    return redirect("pipeline:templates")
+
+
+@login_required
+@require_GET
+def template_download(request, kind):
+    kind = _template_kind(request, kind)
+    data, name = paperwork.template_file(kind.key)
+    return _download(data, name)
 
 
 @login_required
