@@ -45,3 +45,28 @@ def test_home_page_query_count_does_not_grow_with_the_district(client, tree):
 def test_an_account_without_roles_is_told_to_ask_for_one(client, db):
     client.force_login(make_user("nobody"))
     assert "尚未分配组织角色" in client.get("/").content.decode()
+
+
+def test_a_long_todo_list_shows_ten_and_folds_the_rest(client, tree):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.life.models import Meeting
+
+    secretary = make_user("branch_sec", Role.SECRETARY, tree["branch_a1"])
+    past = timezone.localdate() - timedelta(days=3)
+    for i in range(13):   # planned meetings whose date has passed: 补录会议记录 for the writer
+        Meeting.objects.create(org=tree["branch_a1"], type="committee", status=Meeting.Status.PLANNED,
+                               theme=f"第{i}次支委会", date=past - timedelta(days=i))
+    client.force_login(secretary)
+    response = client.get("/")
+    body = response.content.decode()
+    assert len(response.context["todos"]) == 13
+    assert body.count('class="list-group-item d-flex justify-content-between align-items-start gap-2"') == 13
+    assert "展开其余 3 项" in body
+
+
+def test_a_short_todo_list_has_nothing_to_fold(client, tree):
+    client.force_login(make_user("branch_sec", Role.SECRETARY, tree["branch_a1"]))
+    assert "展开其余" not in client.get("/").content.decode()

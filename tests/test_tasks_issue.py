@@ -283,6 +283,8 @@ def test_todos_show_open_tasks_to_receiving_writers(tree, users):
     assert not [t for t in todos_for(users["a2"], today()) if t.kind == "任务"]
     overdue = [t for t in todos_for(users["a1"], today() + timedelta(days=11)) if t.kind == "任务"]
     assert overdue[0].overdue
+    # the issuer (a writer of every receiver's ancestor) answers none of them: no to-do per receiver
+    assert not [t for t in todos_for(users["district"], today()) if t.kind == "任务"]
 
 
 @pytest.mark.parametrize("url", ["/tasks/", "/tasks/?tab=issued", "/tasks/pledges/", "/tasks/instructors/"])

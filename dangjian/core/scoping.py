@@ -43,6 +43,11 @@ def forget(user):
         del user._dangjian_scopes
 
 
+def role_org_ids(user, roles_allowed):
+    """Ids of the organisations on which the user holds one of these roles themselves (not their subtrees)."""
+    return {org_id for _, role, org_id, _ in _assignments(user) if role in roles_allowed}
+
+
 def roles(user):
     return {role for _, role, _, _ in _assignments(user)}
 
