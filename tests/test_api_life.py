@@ -110,8 +110,11 @@ def test_member_sees_only_the_meetings_he_is_expected_at_and_cannot_write(client
 def test_meeting_created_through_the_api_is_the_services_record_with_its_expected_attendees(client, tree, sec):
     people = branch(tree, 3)
     make_person(tree["branch_a2"], status=Status.APPLICANT, joined_on=None)  # not a party member: not expected
+    # yesterday: a meeting today at 08:30 would not have started yet before 08:30 local time
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
     response = call(client, "post", "/meetings", sec, body=held_body(tree["branch_a2"], start_time="08:30",
-                                                                        end_time="09:30", place="会议室"))
+                                                                        end_time="09:30", place="会议室",
+                                                                        date=yesterday))
     assert response.status_code == 201, response.content
     data = response.json()
     meeting = Meeting.objects.get(pk=data["id"])

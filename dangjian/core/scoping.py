@@ -22,12 +22,20 @@ def _assignments(user):
     if cached is None:
         from dangjian.orgs.models import RoleAssignment
 
-        cached = list(
+        rows = list(
             RoleAssignment.objects.filter(user_id=user.pk, org__dissolved_on__isnull=True)
-            .values_list("org__path", "role", "org_id", "org__name")
+            .values_list("org__path", "role", "org_id", "org__name", "org__kind")
         )
+        cached = [row[:4] for row in rows]
         user._dangjian_scopes = cached
+        user._dangjian_role_org_kinds = {row[2]: row[4] for row in rows}
     return cached
+
+
+def role_org_kinds(user):
+    """{org id: organisation kind} of the organisations the user holds a role on (from the same cached query)."""
+    _assignments(user)
+    return getattr(user, "_dangjian_role_org_kinds", {})
 
 
 def assignments(user):
@@ -39,8 +47,9 @@ def assignments(user):
 
 
 def forget(user):
-    if hasattr(user, "_dangjian_scopes"):
-        del user._dangjian_scopes
+    for name in ("_dangjian_scopes", "_dangjian_role_org_kinds"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def role_org_ids(user, roles_allowed):

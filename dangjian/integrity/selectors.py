@@ -19,9 +19,9 @@ def _paths(user):
     if cached is not None:
         return cached
     rows = scoping._assignments(user)
-    district_ids = {org_id for _, role, org_id, _ in rows if role in READ_ROLES}
-    districts = set(Organisation.objects.filter(pk__in=district_ids, kind=OrgKind.WORK_COMMITTEE)
-                    .values_list("pk", flat=True)) if district_ids else set()
+    kinds = scoping.role_org_kinds(user)   # no query of its own: the roles' query brings the kinds
+    districts = {org_id for _, role, org_id, _ in rows
+                 if role in READ_ROLES and kinds.get(org_id) == OrgKind.WORK_COMMITTEE}
     read, write = set(), set()
     for path, role, org_id, _ in rows:
         if role == Role.DISCIPLINE:

@@ -76,4 +76,5 @@ def test_pages_work_on_a_375px_phone(phone, secretary):
         assert width <= 375, f"{path} overflows horizontally: {width}px"
         shot(phone, f"{name}-375")
     phone.click(".navbar-toggler")
-    assert phone.locator(".navbar-nav >> text=党员名册").is_visible()
+    phone.locator(".navbar-nav .dropdown-toggle", has_text="党员").click()
+    assert phone.locator(".navbar-nav .dropdown-item", has_text="党员名册").is_visible()
