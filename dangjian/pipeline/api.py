@@ -1,0 +1,293 @@
+"""API of the pipeline app (发展党员): the development files of a subtree, one file with its steps and next
+deadline, recording the next step and withdrawing a file — through the same scoped reads and services as the
+pages. A step that breaks a rule is refused (422, errors keyed by the rule id) unless `override` is true and a
+reason is given; the override is stored on the step and in the audit trail."""
+
+import datetime as dt
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from dangjian.api.common import get_object, page, ref_dict, require_party_scope
+from dangjian.api.errors import error_response
+from dangjian.api.schemas import ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.compliance.engine import Rulebook
+from dangjian.members.selectors import Q_MAX_LENGTH
+from dangjian.orgs.models import Organisation
+
+from . import logic, selectors, services
+from .forms import StepForm
+from .models import DevelopmentFile, DevelopmentStep
+from .steps import BY_NUMBER, BoardStage, board_stage, next_number
+
+router = Router(tags=["发展党员"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+STAGES = tuple(key for key, _ in BoardStage.CHOICES)
+PEOPLE = ("talker", "contact_1", "contact_2", "sponsor_1", "sponsor_2")
+
+
+class StepRef(Schema):
+    number: int
+    name: str
+
+
+class DeadlineOut(Schema):
+    label: str
+    due_on: dt.date
+    days_left: int = Field(..., description="距期限的天数，负数为已逾期")
+    rule_id: str
+    rule_title: str
+
+
+class FileOut(Schema):
+    id: int
+    person: Ref
+    org: Ref
+    state: DevelopmentFile.State
+    state_label: str
+    applied_on: dt.date
+    stage: Literal[STAGES]  # type: ignore[valid-type]
+    stage_label: str
+    next_step: StepRef | None = Field(..., description="下一个应登记的步骤（已完成或已终止时为 null）")
+    deadline: DeadlineOut | None = Field(..., description="下一个法定期限（下一步没有期限时为 null）")
+
+
+class StepOut(Schema):
+    id: int
+    number: int
+    name: str
+    date: dt.date
+    talker: Ref | None
+    talker_name: str
+    contact_1: Ref | None
+    contact_2: Ref | None
+    sponsor_1: Ref | None
+    sponsor_2: Ref | None
+    meeting_id: int | None
+    vote_id: int | None
+    conclusion: str
+    training_days: int | None
+    training_hours: int | None
+    publicity_start: dt.date | None
+    publicity_end: dt.date | None
+    approval_no: str
+    approval_date: dt.date | None
+    note: str
+    overridden: bool = Field(..., description="违反规则仍保存")
+    override_reason: str
+    override_rules: list[str] = Field(..., description="所违反规则的编号")
+    recorded_at: dt.datetime
+
+
+class FileDetailOut(FileOut):
+    allowed_steps: list[StepRef] = Field(..., description="现在可以登记的步骤")
+    probation_end: dt.date | None = Field(..., description="预备期满日期（含延长）")
+    extension_months: int | None
+    cancelled_on: dt.date | None
+    cancel_reason: str
+    withdraw_kind: str
+    withdrawn_on: dt.date | None
+    withdraw_reason: str
+    steps: list[StepOut]
+
+
+class FileFilters(Schema):
+    org: Id | None = Field(None, description="该组织及其下级的档案")
+    stage: Literal[STAGES] | None = Field(  # type: ignore[valid-type]
+        None, description="applicant 入党申请人、activist 入党积极分子、candidate 发展对象、probationary 预备党员")
+    state: DevelopmentFile.State | None = Field(None, description="档案状态，默认全部")
+    q: Text(Q_MAX_LENGTH) = Field("", description="姓名包含")
+
+
+class StepIn(In):
+    number: int = Field(..., ge=1, le=25, description="步骤编号（1–25），须按顺序")
+    date: dt.date
+    talker: Id | None = Field(None, description="谈话人（本组织及下级的党员）")
+    talker_name: Text(50) = Field("", description="系统外谈话人姓名")
+    contact_1: Id | None = None
+    contact_2: Id | None = None
+    sponsor_1: Id | None = None
+    sponsor_2: Id | None = None
+    meeting: Id | None = Field(None, description="决定会议（已召开，本组织、其下级或上级，与步骤同日）")
+    vote: Id | None = Field(None, description="该会议上的表决（通过）")
+    conclusion: Text(5000) = Field("", description="政治审查结论")
+    training_days: int | None = Field(None, ge=0, le=365)
+    training_hours: int | None = Field(None, ge=0, le=1000)
+    publicity_start: dt.date | None = None
+    publicity_end: dt.date | None = None
+    approval_no: Text(60) = Field("", description="备案/批复文号")
+    approval_date: dt.date | None = Field(None, description="备案/批复日期，默认同步骤日期")
+    note: Text(500) = ""
+    override: bool = Field(False, description="违反规则仍保存（将记入审计）")
+    override_reason: Text(300) = Field("", description="违反规则仍保存的原因")
+
+
+class WithdrawIn(In):
+    kind: DevelopmentFile.Withdrawal = Field(..., description="applicant 申请人撤回；org 组织终止培养")
+    decided_on: dt.date
+    reason: Text(300)
+
+
+# --- reads -------------------------------------------------------------------------------------
+
+
+def _has_step(number):
+    return Exists(DevelopmentStep.objects.filter(file=OuterRef("pk"), number=number))
+
+
+# The board's columns (steps.board_stage) as filters.
+STAGE_FILTERS = {
+    BoardStage.PROBATIONARY: lambda: _has_step(17),
+    BoardStage.CANDIDATE: lambda: _has_step(7) & ~_has_step(17),
+    BoardStage.ACTIVIST: lambda: _has_step(3) & ~_has_step(7),
+    BoardStage.APPLICANT: lambda: ~_has_step(3),
+}
+
+
+def _files(user):
+    return DevelopmentFile.objects.visible_to(user).select_related("person", "org")
+
+
+def _deadline_dict(deadline, on):
+    if deadline is None:
+        return None
+    return {"label": deadline.label, "due_on": deadline.due_on, "days_left": deadline.days_left(on),
+            "rule_id": deadline.rule.id, "rule_title": deadline.rule.title}
+
+
+def _step_ref(spec):
+    return {"number": spec.number, "name": spec.name} if spec is not None else None
+
+
+def file_dict(f, on):
+    """A file annotated by selectors.annotate (or with .stage, .next_step, .deadline set the same way)."""
+    open_ = f.state == DevelopmentFile.State.OPEN
+    return {"id": f.pk, "person": ref_dict(f.person), "org": ref_dict(f.org), "state": f.state,
+            "state_label": f.get_state_display(), "applied_on": f.applied_on, "stage": f.stage,
+            "stage_label": BoardStage.LABELS[f.stage], "next_step": _step_ref(f.next_step) if open_ else None,
+            "deadline": _deadline_dict(f.deadline, on)}
+
+
+def step_dict(s):
+    return {"id": s.pk, "number": s.number, "name": BY_NUMBER[s.number].name, "date": s.date,
+            **{name: ref_dict(getattr(s, name)) for name in PEOPLE},
+            "talker_name": s.talker_name, "meeting_id": s.meeting_id, "vote_id": s.vote_id, "conclusion": s.conclusion,
+            "training_days": s.training_days, "training_hours": s.training_hours,
+            "publicity_start": s.publicity_start, "publicity_end": s.publicity_end, "approval_no": s.approval_no,
+            "approval_date": s.approval_date, "note": s.note, "overridden": s.overridden,
+            "override_reason": s.override_reason, "override_rules": list(s.override_rules or []),
+            "recorded_at": s.recorded_at}
+
+
+def file_detail_dict(file):
+    """The file page's reads: its steps (selectors.file_steps) and its next deadline (logic.deadline)."""
+    on = timezone.localdate()
+    steps = selectors.file_steps(file)
+    settings = logic.Settings(Rulebook([file.org]), file.org)
+    done = {s.number for s in steps}
+    open_ = file.state == DevelopmentFile.State.OPEN
+    file.stage = board_stage(done)
+    file.next_step = BY_NUMBER.get(next_number(done))
+    file.deadline = logic.deadline(file, steps, settings)
+    return {**file_dict(file, on),
+            "allowed_steps": [_step_ref(spec) for spec in logic.next_steps(steps)] if open_ else [],
+            "probation_end": logic.probation_end_of(file, steps), "extension_months": file.extension_months,
+            "cancelled_on": file.cancelled_on, "cancel_reason": file.cancel_reason,
+            "withdraw_kind": file.withdraw_kind, "withdrawn_on": file.withdrawn_on,
+            "withdraw_reason": file.withdraw_reason, "steps": [step_dict(s) for s in steps]}
+
+
+def _file(request, file_id, *, write=False):
+    """The file page's fetch (views._get_file): 404 outside the scope (audited), 403 in scope without the right."""
+    return get_object(request, _files(request.user), file_id, write=write)
+
+
+@router.get("/pipeline/files", response={200: Page[FileOut], **ERRORS}, summary="发展党员档案列表")
+def pipeline_files_list(request, filters: Query[FileFilters], paging: Query[Paging]):
+    """您范围内（或所给组织及其下级）的发展党员档案，按组织、申请日期排列；含所处阶段、下一步骤和下一个法定期限。"""
+    require_party_scope(request)
+    qs = _files(request.user)
+    if filters.org is not None:
+        org = get_object(request, Organisation.objects.all(), filters.org, org_attr=None)
+        qs = qs.filter(org__path__startswith=org.path)
+    if filters.stage is not None:
+        qs = qs.filter(STAGE_FILTERS[filters.stage]())
+    if filters.state is not None:
+        qs = qs.filter(state=filters.state)
+    if filters.q:
+        qs = qs.filter(person__name__icontains=filters.q)
+    qs = qs.prefetch_related(Prefetch("steps", queryset=selectors._step_rows(), to_attr="step_rows"))
+    on = timezone.localdate()
+    return page(qs.order_by("org__path", "applied_on", "id"), paging,
+                lambda rows: [file_dict(f, on) for f in selectors.annotate(rows, on)])
+
+
+@router.get("/pipeline/files/{file_id}", response={200: FileDetailOut, **ERRORS}, summary="发展党员档案详情")
+def pipeline_files_detail(request, file_id: int):
+    """档案及已登记的全部步骤（日期、谈话人、培养联系人、入党介绍人、决定会议和表决、备案/批复文号、违反规则仍保存的原因），
+    现在可登记的步骤和下一个法定期限。"""
+    return file_detail_dict(_file(request, file_id))
+
+
+REF_ERRORS = {
+    "people": "不存在或不可选（须为本组织及其下级的党员，且不是本人）。",
+    "meeting": "不存在或不可选（须为本组织、其下级或上级党组织在申请之后召开的会议）。",
+    "vote": "不存在或不可选（须为上述会议上接收预备党员或转正的表决）。",
+}
+
+
+def _step_data(file, payload):
+    """The body → the service's arguments: people, meeting and vote chosen from the step form's choices
+    (selectors.form_choices); a field the step does not record is refused rather than dropped."""
+    data = payload.model_dump(exclude_unset=True)
+    number = data["number"]
+    relevant = set(StepForm.relevant(number)) | {"number", "date", "note", "override", "override_reason"}
+    errors = {name: f"第{number}步“{BY_NUMBER[number].name}”不登记此项。" for name in data if name not in relevant}
+    people, meetings, votes = selectors.form_choices(file)
+    choices = {**{name: (people, REF_ERRORS["people"]) for name in PEOPLE},
+               "meeting": (meetings, REF_ERRORS["meeting"]), "vote": (votes, REF_ERRORS["vote"])}
+    for name, (queryset, message) in choices.items():
+        if data.get(name) is not None and name not in errors:
+            data[name] = queryset.filter(pk=data[name]).first()
+            if data[name] is None:
+                errors[name] = message
+    if errors:
+        raise ValidationError(errors)
+    return data
+
+
+def _blocked(exc):
+    """A rule broken without an override: 422 with each rule's id and its Chinese message."""
+    errors = {v.rule.id: [v.text] for v in exc.violations}
+    extra = exc.messages[len(exc.violations):]
+    if extra:
+        errors["override_reason"] = extra
+    return error_response(422, "该步骤违反规则，未保存。如确需保存，请提交 override=true 并填写 override_reason"
+                               "（将记入审计）。", errors)
+
+
+@router.post("/pipeline/files/{file_id}/steps", response={201: FileDetailOut, **ERRORS},
+             summary="登记下一步骤")
+def pipeline_steps_record(request, file_id: int, payload: StepIn):
+    """与档案页面相同的服务：须按顺序登记；日期不能早于上一步骤或晚于今天；证据（谈话人、培养联系人、两名入党介绍人、
+    政审结论、培训、备案/批复文号、已召开的决定会议和通过的表决）缺一不可。违反时间等规则时返回 422，errors 的键为
+    规则编号（如 pipeline.talk）；提交 override=true 和 override_reason 则仍保存，并记入审计。返回档案详情。"""
+    file = _file(request, file_id, write=True)
+    data = _step_data(file, payload)
+    try:
+        services.step_record(actor=request.user, file=file, **data)
+    except services.RuleBlocked as exc:
+        return _blocked(exc)
+    return Status(201, file_detail_dict(_file(request, file_id)))
+
+
+@router.post("/pipeline/files/{file_id}/withdraw", response={200: FileDetailOut, **ERRORS},
+             summary="撤回或终止培养")
+def pipeline_files_withdraw(request, file_id: int, payload: WithdrawIn):
+    """接收为预备党员（第17步）之前：申请人撤回或组织终止培养。档案终止，其政治面貌恢复为群众。"""
+    file = _file(request, file_id, write=True)
+    services.file_withdraw(actor=request.user, file=file, **payload.model_dump())
+    return file_detail_dict(_file(request, file_id))

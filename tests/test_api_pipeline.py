@@ -1,0 +1,275 @@
+"""The 发展党员 API: the files of a scope (filters, stage, next deadline), one file with its steps, recording the
+next step through the page's service (rules → 422 with the rule id; override with a reason → saved and audited),
+withdrawing a file, and the scope (a branch's token never reaches another branch's file)."""
+
+from datetime import date
+
+import pytest
+from django.test.utils import CaptureQueriesContext
+from django.db import connection
+
+from dangjian.core.audit import Event
+from dangjian.core.models import AuditLog
+from dangjian.life.models import Vote
+from dangjian.members.models import Person, Status
+from dangjian.orgs.models import Role
+from dangjian.pipeline import services
+from dangjian.pipeline.models import DevelopmentFile, DevelopmentStep
+from tests.factories import make_person, make_user
+from tests.test_api_permissions import call, token_for
+from tests.test_pipeline_helpers import World, advance
+
+pytestmark = pytest.mark.django_db
+
+APPLIED = date(2024, 3, 15)
+TALK_DUE = date(2024, 4, 15)   # 细则 第七条: one month
+
+
+@pytest.fixture
+def world(tree):
+    w = World(tree)
+    w.token = token_for(w.writer)
+    return w
+
+
+def files_of(response):
+    assert response.status_code == 200, response.content
+    return {item["id"]: item for item in response.json()["items"]}
+
+
+def steps_of(file):
+    return list(DevelopmentStep.objects.filter(file=file).values_list("number", flat=True))
+
+
+# --- reads ---------------------------------------------------------------------------------------
+
+
+def test_list_covers_the_scope_with_stage_next_step_and_deadline(client, world, tree):
+    mine = world.open(APPLIED)
+    other_branch = world.open(APPLIED, person=world.candidate(org=tree["branch_a2"]))
+    outside = services.file_open(actor=None, person=world.candidate(org=tree["school_b"]), applied_on=APPLIED)
+    items = files_of(call(client, "get", "/pipeline/files", world.token))
+    assert set(items) == {mine.pk, other_branch.pk}
+    item = items[mine.pk]
+    assert item["stage"] == "applicant" and item["stage_label"] == "入党申请人" and item["state"] == "open"
+    assert item["next_step"] == {"number": 2, "name": "党组织派人谈话"}
+    assert item["deadline"]["due_on"] == TALK_DUE.isoformat() and item["deadline"]["rule_id"] == "pipeline.talk"
+    # The district sees every school's files.
+    district = token_for(make_user(role=Role.VIEWER, org=tree["district"]))
+    assert outside.pk in files_of(call(client, "get", "/pipeline/files", district))
+
+
+def test_list_filters_by_organisation_stage_state_and_name(client, world, tree):
+    applicant = world.open(APPLIED, person=world.candidate(name="王申请"))
+    activist = advance(world, world.open(APPLIED, person=world.candidate(name="李积极")), 3)
+    elsewhere = world.open(APPLIED, person=world.candidate(name="赵二支", org=tree["branch_a2"]))
+    withdrawn = world.open(APPLIED, person=world.candidate(name="钱撤回"))
+    call(client, "post", f"/pipeline/files/{withdrawn.pk}/withdraw", world.token,
+         body={"kind": "applicant", "decided_on": "2024-04-01", "reason": "本人撤回"})
+
+    def ids(**params):
+        return set(files_of(call(client, "get", "/pipeline/files", world.token, params=params)))
+
+    assert ids(org=tree["branch_a2"].pk) == {elsewhere.pk}
+    assert ids(stage="activist") == {activist.pk}
+    assert ids(stage="applicant", state="open") == {applicant.pk, elsewhere.pk}
+    assert ids(state="withdrawn") == {withdrawn.pk}
+    assert ids(q="积极") == {activist.pk}
+    assert call(client, "get", "/pipeline/files", world.token, params={"stage": "member"}).status_code == 400
+    assert call(client, "get", "/pipeline/files", world.token,
+                params={"org": tree["school_b"].pk}).status_code == 404
+    page = call(client, "get", "/pipeline/files", world.token, params={"limit": 1, "offset": 1}).json()
+    assert page["count"] == 4 and len(page["items"]) == 1
+
+
+def test_list_queries_do_not_grow_with_the_files(client, world):
+    def count():
+        call(client, "get", "/pipeline/files", world.token)   # refreshes the token's last use first
+        with CaptureQueriesContext(connection) as queries:
+            assert call(client, "get", "/pipeline/files", world.token, params={"limit": 200}).status_code == 200
+        return len(queries)
+
+    advance(world, world.open(APPLIED), 3)
+    small = count()
+    for _ in range(6):
+        advance(world, world.open(APPLIED), 6)
+    assert count() == small
+
+
+def test_detail_has_steps_with_evidence_and_the_next_deadline(client, world):
+    file = advance(world, world.open(APPLIED), 5)
+    body = call(client, "get", f"/pipeline/files/{file.pk}", world.token).json()
+    assert [s["number"] for s in body["steps"]] == [1, 2, 3, 4, 5]
+    talk, contacts = body["steps"][1], body["steps"][4]
+    assert talk["name"] == "党组织派人谈话"
+    assert talk["talker"] == {"id": world.sponsor_1.pk, "name": "介绍人甲"}
+    assert contacts["contact_2"] == {"id": world.sponsor_2.pk, "name": "介绍人乙"}
+    assert body["steps"][3]["approval_no"] == "备字〔2024〕4号" and talk["overridden"] is False
+    assert body["stage"] == "activist"
+    assert body["allowed_steps"] == [{"number": 6, "name": "培养教育考察"}]
+    # Reviewed every six months from the 确定积极分子 date (2024-04-15).
+    assert body["deadline"]["due_on"] == "2024-10-15" and body["deadline"]["rule_id"] == "pipeline.review"
+
+
+def test_detail_carries_the_deciding_meeting_and_vote(client, world):
+    file = advance(world, world.open(APPLIED), 15)
+    step = call(client, "get", f"/pipeline/files/{file.pk}", world.token).json()["steps"][-1]
+    recorded = DevelopmentStep.objects.get(file=file, number=15)
+    assert step["number"] == 15 and step["meeting_id"] == recorded.meeting_id and step["vote_id"] == recorded.vote_id
+
+
+# --- recording a step ------------------------------------------------------------------------------
+
+
+def test_recording_the_next_step_uses_the_service_and_is_audited(client, world):
+    file = world.open(APPLIED)
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                    body={"number": 2, "date": "2024-04-10", "talker": world.sponsor_1.pk, "note": "谈话情况良好"})
+    assert response.status_code == 201, response.content
+    assert response.json()["steps"][-1]["talker"]["id"] == world.sponsor_1.pk
+    step = DevelopmentStep.objects.get(file=file, number=2)
+    assert step.note == "谈话情况良好" and step.recorded_by == world.writer and not step.overridden
+    log = AuditLog.objects.get(event=Event.CREATE, object_type="pipeline.developmentstep", object_id=str(step.pk))
+    assert log.user == world.writer and log.changes["number"] == 2
+
+
+def test_a_broken_rule_is_refused_with_its_id_and_message_and_changes_nothing(client, world):
+    file = world.open(APPLIED)
+    before = AuditLog.objects.count()
+    body = {"number": 2, "date": "2024-05-01", "talker_name": "组织员"}
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token, body=body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert errors == {"pipeline.talk": ["谈话日期晚于期限 2024-04-15（收到入党申请书后一个月内派人谈话；依据：细则 第七条）"]}
+    assert "override" in response.json()["detail"]
+    # Override without a reason: still refused, the reason is asked for.
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token, body={**body, "override": True})
+    assert response.status_code == 422
+    assert response.json()["errors"]["override_reason"] == ["勾选“违反规则仍保存”时须填写原因。"]
+    assert steps_of(file) == [1] and AuditLog.objects.count() == before
+
+
+def test_an_override_with_a_reason_is_saved_and_audited(client, world):
+    file = world.open(APPLIED)
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                    body={"number": 2, "date": "2024-05-01", "talker_name": "组织员", "override": True,
+                          "override_reason": "申请人外出培训，返校后谈话"})
+    assert response.status_code == 201, response.content
+    step = response.json()["steps"][-1]
+    assert step["overridden"] is True and step["override_reason"] == "申请人外出培训，返校后谈话"
+    assert step["override_rules"] == ["pipeline.talk"]
+    log = AuditLog.objects.get(event=Event.CREATE, object_type="pipeline.developmentstep", object_id=str(step["id"]))
+    assert log.changes["override"] == {"reason": "申请人外出培训，返校后谈话", "rules": ["pipeline.talk"]}
+
+
+def test_hard_rules_cannot_be_overridden(client, world):
+    file = world.open(APPLIED)
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                    body={"number": 3, "date": "2024-04-10", "override": True, "override_reason": "赶进度"})
+    assert response.status_code == 422
+    assert response.json()["errors"] == {
+        "number": ["须按顺序登记：下一步是第2步“党组织派人谈话”，不能登记第3步“推荐和确定入党积极分子”。"]}
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                    body={"number": 2, "date": "2024-04-10"})
+    assert response.json()["errors"] == {"talker": ["请选择谈话人或填写系统外谈话人姓名。"]}
+    assert steps_of(file) == [1]
+
+
+def test_references_come_from_the_step_forms_choices(client, world, tree):
+    file = world.open(APPLIED)
+    url = f"/pipeline/files/{file.pk}/steps"
+    outsider = make_person(tree["school_b"])
+    response = call(client, "post", url, world.token, body={"number": 2, "date": "2024-04-10", "talker": outsider.pk})
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["talker"]
+    # The candidate cannot talk to himself, and a field step ② does not record is refused, not dropped.
+    response = call(client, "post", url, world.token,
+                    body={"number": 2, "date": "2024-04-10", "talker": file.person_id, "sponsor_1": world.sponsor_1.pk})
+    assert set(response.json()["errors"]) == {"talker", "sponsor_1"}
+    assert "不登记此项" in response.json()["errors"]["sponsor_1"][0]
+    assert steps_of(file) == [1]
+
+
+def test_a_vote_that_did_not_pass_is_refused(client, world):
+    file = advance(world, world.open(APPLIED), 14)
+    meeting = world.meeting(date(2025, 7, 15))
+    vote = world.vote(meeting, Vote.Kind.ADMISSION, passed=False, person=file.person)
+    response = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                    body={"number": 15, "date": "2025-07-15", "meeting": meeting.pk, "vote": vote.pk,
+                          "override": True, "override_reason": "试试"})
+    assert response.status_code == 422 and "该表决未通过" in response.json()["errors"]["vote"][0]
+    assert 15 not in steps_of(file)
+
+
+# --- withdrawing -----------------------------------------------------------------------------------
+
+
+def test_withdrawing_closes_the_file_and_returns_the_person_to_non_member(client, world):
+    file = advance(world, world.open(APPLIED), 3)
+    response = call(client, "post", f"/pipeline/files/{file.pk}/withdraw", world.token,
+                    body={"kind": "org", "decided_on": "2024-06-01", "reason": "培养期间表现不符合要求"})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["state"] == "withdrawn" and body["withdraw_kind"] == "org" and body["allowed_steps"] == []
+    assert body["next_step"] is None and body["deadline"] is None
+    assert Person.objects.get(pk=file.person_id).status == Status.NON_MEMBER
+    assert AuditLog.objects.filter(event=Event.UPDATE, object_type="pipeline.developmentfile",
+                                   object_id=str(file.pk)).exists()
+    again = call(client, "post", f"/pipeline/files/{file.pk}/steps", world.token,
+                 body={"number": 4, "date": "2024-06-02", "approval_no": "备1号"})
+    assert again.status_code == 422 and "已终止" in again.json()["detail"]
+
+
+def test_withdrawing_checks_its_input_and_changes_nothing(client, world):
+    file = world.open(APPLIED)
+    url = f"/pipeline/files/{file.pk}/withdraw"
+    response = call(client, "post", url, world.token, body={"kind": "applicant", "decided_on": "2024-03-01",
+                                                            "reason": "撤回"})
+    assert response.status_code == 422 and "不能早于上一步骤" in response.json()["errors"]["decided_on"][0]
+    assert call(client, "post", url, world.token, body={"kind": "applicant", "decided_on": "2024-04-01"}
+                ).json()["errors"] == {"reason": ["此项为必填项。"]}
+    assert DevelopmentFile.objects.get(pk=file.pk).state == "open"
+    probationer = advance(world, world.open(APPLIED), 17)
+    response = call(client, "post", f"/pipeline/files/{probationer.pk}/withdraw", world.token,
+                    body={"kind": "applicant", "decided_on": "2025-09-01", "reason": "撤回"})
+    assert response.status_code == 422 and "取消预备党员资格" in response.json()["detail"]
+
+
+# --- scope and roles -------------------------------------------------------------------------------
+
+
+def test_a_branch_token_cannot_reach_another_branchs_file(client, world, tree):
+    theirs = world.open(APPLIED, person=world.candidate(org=tree["branch_a2"]))
+    ours = world.open(APPLIED)
+    branch = make_user(role=Role.SECRETARY, org=tree["branch_a1"])
+    token = token_for(branch)
+    assert set(files_of(call(client, "get", "/pipeline/files", token))) == {ours.pk}
+    assert call(client, "get", f"/pipeline/files/{ours.pk}", token).status_code == 200
+    assert call(client, "get", f"/pipeline/files/{theirs.pk}", token).status_code == 404
+    assert call(client, "post", f"/pipeline/files/{theirs.pk}/steps", token,
+                body={"number": 2, "date": "2024-04-10", "talker_name": "组织员"}).status_code == 404
+    assert call(client, "post", f"/pipeline/files/{theirs.pk}/withdraw", token,
+                body={"kind": "applicant", "decided_on": "2024-04-01", "reason": "撤回"}).status_code == 404
+    assert call(client, "get", "/pipeline/files", token, params={"org": tree["branch_a2"].pk}).status_code == 404
+    assert AuditLog.objects.filter(user=branch, event=Event.DENIED, object_type="pipeline.developmentfile",
+                                   object_id=str(theirs.pk)).count() == 3
+    assert steps_of(theirs) == [1] and DevelopmentFile.objects.get(pk=theirs.pk).state == "open"
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.DISCIPLINE])
+def test_read_only_roles_read_but_cannot_write(client, world, tree, role):
+    file = world.open(APPLIED)
+    token = token_for(make_user(role=role, org=tree["school_a"]))
+    assert call(client, "get", f"/pipeline/files/{file.pk}", token).status_code == 200
+    assert call(client, "post", f"/pipeline/files/{file.pk}/steps", token,
+                body={"number": 2, "date": "2024-04-10", "talker_name": "组织员"}).status_code == 403
+    assert call(client, "post", f"/pipeline/files/{file.pk}/withdraw", token,
+                body={"kind": "applicant", "decided_on": "2024-04-01", "reason": "撤回"}).status_code == 403
+    assert steps_of(file) == [1]
+
+
+def test_a_member_sees_no_files(client, world, tree):
+    own = world.candidate()
+    file = world.open(APPLIED, person=own)
+    token = token_for(make_user(role=Role.MEMBER, org=tree["branch_a1"], person=Person.objects.get(pk=own.pk)))
+    assert call(client, "get", "/pipeline/files", token).status_code == 403
+    assert call(client, "get", f"/pipeline/files/{file.pk}", token).status_code == 404
