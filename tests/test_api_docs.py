@@ -59,3 +59,42 @@ def test_vendored_swagger_version_is_recorded():
 def test_api_root_leads_to_the_docs(client):
     response = client.get("/api/")
     assert response.status_code == 302 and response["Location"] == "/api/docs"
+
+
+def _models_of_operations():
+    """Every pydantic model an operation takes or returns."""
+    from pydantic import BaseModel
+
+    from dangjian.api.main import api
+
+    api.get_openapi_schema()   # mounts every router
+    found = set()
+    for _, router in api._routers:
+        for view in router.path_operations.values():
+            for operation in view.operations:
+                for model in [*getattr(operation, "models", []),
+                              *(getattr(operation, "response_models", None) or {}).values()]:
+                    for candidate in (model, *getattr(model, "__pydantic_generic_metadata__", {}).get("args", ())):
+                        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                            found.add(candidate)
+    return found
+
+
+NINJA_WRAPPERS = {"BodyParams", "PathParams", "QueryParams", "NinjaResponseSchema", "FormParams", "FileParams"}
+
+
+def test_no_two_schemas_share_a_component_name():
+    """The document names each schema (and each enum) once: two different classes of the same name (a `Kind` enum
+    in every app, a `FileOut` in two) would silently replace each other, and the docs would show wrong fields."""
+    named = {}
+    clashes = []
+    for model in _models_of_operations():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        definitions = dict(schema.get("$defs", {}))
+        if model.__name__ not in NINJA_WRAPPERS:   # per-operation wrappers: not components by their own name
+            definitions[model.__name__] = {k: v for k, v in schema.items() if k != "$defs"}
+        for name, definition in definitions.items():
+            if name in named and named[name] != definition:
+                clashes.append(name)
+            named.setdefault(name, definition)
+    assert not clashes, sorted(set(clashes))

@@ -65,6 +65,26 @@ class Ref(Schema):
     name: str
 
 
+class RecordOut(Schema):
+    """The common head of a record owned by an organisation."""
+
+    id: int
+    org: Ref
+    created_at: datetime
+    updated_at: datetime
+
+
+class DeletedOut(Schema):
+    id: int
+    deleted: bool
+
+
+def Choice(choices):  # noqa: N802 - reads like a type in the schemas
+    """A Django TextChoices as an inline enum of its values. Enum classes would become document components named
+    after the class, and every app has a `Kind`: one would silently replace the others in the API document."""
+    return Literal[tuple(choices.values)]
+
+
 # --- organisations ---------------------------------------------------------------
 
 class OrgOut(Schema):

@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import BeforeValidator, WithJsonSchema
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_write_scope
-from dangjian.api.schemas import MAX_ID, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -83,7 +83,7 @@ class MeetingOut(Schema):
     type: MeetingType
     type_label: str
     other_type: str
-    status: Meeting.Status
+    status: Choice(Meeting.Status)
     status_label: str
     theme: str
     date: dt.date
@@ -112,7 +112,7 @@ class MeetingOut(Schema):
 class MeetingFilters(Schema):
     org: Id | None = Field(None, description="只列出该组织及其下级的会议")
     type: MeetingType | None = None
-    status: Meeting.Status | None = None
+    status: Choice(Meeting.Status) | None = None
     start: dt.date | None = Field(None, description="日期不早于")
     end: dt.date | None = Field(None, description="日期不晚于")
     q: Text(selectors.Q_MAX_LENGTH) = Field("", description="主题包含")
@@ -192,7 +192,7 @@ class MeetingCancelIn(In):
 class AttendanceOut(Schema):
     id: int
     person: Ref
-    status: Attendance.Status
+    status: Choice(Attendance.Status)
     status_label: str
     leave_reason: str
     leave_approved: bool
@@ -202,7 +202,7 @@ class AttendanceOut(Schema):
 
 class AttendanceEntryIn(In):
     person: Id
-    status: Attendance.Status
+    status: Choice(Attendance.Status)
     leave_reason: Text(200) = ""
     leave_approved: bool = False
     briefed_on: dt.date | None = None
@@ -221,7 +221,7 @@ class AttendanceSetOut(Schema):
 class VoteOut(Schema):
     id: int
     meeting_id: int
-    kind: Vote.Kind
+    kind: Choice(Vote.Kind)
     kind_label: str
     subject: str
     subject_person: Ref | None
@@ -241,7 +241,7 @@ Count = Annotated[int, Field(ge=0, le=100000)]
 
 
 class VoteIn(In):
-    kind: Vote.Kind
+    kind: Choice(Vote.Kind)
     subject: Text(200)
     subject_person: Id | None = None
     yes: Count
@@ -290,11 +290,6 @@ class StudyTaskPatchIn(In):
     starts_on: dt.date = None
     due_on: dt.date = None
     expected_hours: Hours | None = None
-
-
-class DeletedOut(Schema):
-    id: int
-    deleted: bool
 
 
 class TaskRef(Schema):

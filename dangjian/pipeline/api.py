@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref_dict, require_party_scope
 from dangjian.api.errors import error_response
-from dangjian.api.schemas import ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.compliance.engine import Rulebook
 from dangjian.members.selectors import Q_MAX_LENGTH
 from dangjian.orgs.models import Organisation
@@ -42,11 +42,11 @@ class DeadlineOut(Schema):
     rule_title: str
 
 
-class FileOut(Schema):
+class DevelopmentFileOut(Schema):
     id: int
     person: Ref
     org: Ref
-    state: DevelopmentFile.State
+    state: Choice(DevelopmentFile.State)
     state_label: str
     applied_on: dt.date
     stage: Literal[STAGES]  # type: ignore[valid-type]
@@ -82,7 +82,7 @@ class StepOut(Schema):
     recorded_at: dt.datetime
 
 
-class FileDetailOut(FileOut):
+class DevelopmentFileDetailOut(DevelopmentFileOut):
     allowed_steps: list[StepRef] = Field(..., description="现在可以登记的步骤")
     probation_end: dt.date | None = Field(..., description="预备期满日期（含延长）")
     extension_months: int | None
@@ -98,7 +98,7 @@ class FileFilters(Schema):
     org: Id | None = Field(None, description="该组织及其下级的档案")
     stage: Literal[STAGES] | None = Field(  # type: ignore[valid-type]
         None, description="applicant 入党申请人、activist 入党积极分子、candidate 发展对象、probationary 预备党员")
-    state: DevelopmentFile.State | None = Field(None, description="档案状态，默认全部")
+    state: Choice(DevelopmentFile.State) | None = Field(None, description="档案状态，默认全部")
     q: Text(Q_MAX_LENGTH) = Field("", description="姓名包含")
 
 
@@ -205,7 +205,7 @@ def _file(request, file_id, *, write=False):
     return get_object(request, _files(request.user), file_id, write=write)
 
 
-@router.get("/pipeline/files", response={200: Page[FileOut], **ERRORS}, summary="发展党员档案列表")
+@router.get("/pipeline/files", response={200: Page[DevelopmentFileOut], **ERRORS}, summary="发展党员档案列表")
 def pipeline_files_list(request, filters: Query[FileFilters], paging: Query[Paging]):
     """您范围内（或所给组织及其下级）的发展党员档案，按组织、申请日期排列；含所处阶段、下一步骤和下一个法定期限。"""
     require_party_scope(request)
@@ -225,7 +225,7 @@ def pipeline_files_list(request, filters: Query[FileFilters], paging: Query[Pagi
                 lambda rows: [file_dict(f, on) for f in selectors.annotate(rows, on)])
 
 
-@router.get("/pipeline/files/{file_id}", response={200: FileDetailOut, **ERRORS}, summary="发展党员档案详情")
+@router.get("/pipeline/files/{file_id}", response={200: DevelopmentFileDetailOut, **ERRORS}, summary="发展党员档案详情")
 def pipeline_files_detail(request, file_id: int):
     """档案及已登记的全部步骤（日期、谈话人、培养联系人、入党介绍人、决定会议和表决、备案/批复文号、违反规则仍保存的原因），
     现在可登记的步骤和下一个法定期限。"""
@@ -269,7 +269,7 @@ def _blocked(exc):
                                "（将记入审计）。", errors)
 
 
-@router.post("/pipeline/files/{file_id}/steps", response={201: FileDetailOut, **ERRORS},
+@router.post("/pipeline/files/{file_id}/steps", response={201: DevelopmentFileDetailOut, **ERRORS},
              summary="登记下一步骤")
 def pipeline_steps_record(request, file_id: int, payload: StepIn):
     """与档案页面相同的服务：须按顺序登记；日期不能早于上一步骤或晚于今天；证据（谈话人、培养联系人、两名入党介绍人、
@@ -284,7 +284,7 @@ def pipeline_steps_record(request, file_id: int, payload: StepIn):
     return Status(201, file_detail_dict(_file(request, file_id)))
 
 
-@router.post("/pipeline/files/{file_id}/withdraw", response={200: FileDetailOut, **ERRORS},
+@router.post("/pipeline/files/{file_id}/withdraw", response={200: DevelopmentFileDetailOut, **ERRORS},
              summary="撤回或终止培养")
 def pipeline_files_withdraw(request, file_id: int, payload: WithdrawIn):
     """接收为预备党员（第17步）之前：申请人撤回或组织终止培养。档案终止，其政治面貌恢复为群众。"""

@@ -30,7 +30,7 @@ class ScoreFilters(Period):
     q: Text(50) = Field("", description="按姓名搜索")
 
 
-class RecordOut(Schema):
+class PointsRecordOut(Schema):
     date: date
     text: str
     quantity: str
@@ -45,7 +45,7 @@ class LineOut(Schema):
     cap: str | None = Field(None, description="年度上限（分）")
     subtotal: str = Field(..., description="数量 × 分值，按上限封顶")
     capped: bool
-    records: list[RecordOut] = Field(default_factory=list, description="数量所依据的记录（仅个人明细）")
+    records: list[PointsRecordOut] = Field(default_factory=list, description="数量所依据的记录（仅个人明细）")
 
 
 class RuleSetRef(Schema):

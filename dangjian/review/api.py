@@ -11,7 +11,7 @@ from django.db.models import Q
 from ninja import Field, Query, Router, Schema
 
 from dangjian.api.common import page, ref_dict, require_party_scope
-from dangjian.api.schemas import MAX_ID, ErrorOut, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 
 from . import selectors, services
@@ -25,7 +25,7 @@ class RoundOut(Schema):
     id: int
     org: Ref
     year: int
-    status: Round.Status
+    status: Choice(Round.Status)
     status_label: str
     starts_on: dt.date
     ends_on: dt.date
@@ -39,7 +39,7 @@ class RoundOut(Schema):
 
 class RoundFilters(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
-    status: Round.Status | None = None
+    status: Choice(Round.Status) | None = None
 
 
 class Counts(Schema):

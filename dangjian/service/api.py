@@ -15,7 +15,7 @@ from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import MAX_ID, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -37,11 +37,6 @@ class Filters(Schema):
     end: dt.date | None = Field(None, description="日期不晚于")
     kind: Text(20) = Field("", description="类型（取值见各记录的 kind/category 字段）")
     q: Text(selectors.Q_MAX_LENGTH) = Field("", description="搜索文字")
-
-
-class DeletedOut(Schema):
-    id: int
-    deleted: bool
 
 
 def _opt(obj):

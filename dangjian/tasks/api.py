@@ -10,7 +10,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 from dangjian.orgs.models import Organisation
 
@@ -30,7 +30,7 @@ class TaskOut(Schema):
     issued_on: dt.date
     due_on: dt.date
     receivers: Task.Receivers
-    status: Task.Status
+    status: Choice(Task.Status)
     status_label: str
     has_attachment: bool
 
@@ -39,7 +39,7 @@ class ReceiptOut(Schema):
     id: int
     task: Ref
     org: Ref
-    state: Receipt.State = Field(..., description="未完成 open / 已完成 done / 逾期 overdue / 逾期完成 done_late")
+    state: Choice(Receipt.State) = Field(..., description="未完成 open / 已完成 done / 逾期 overdue / 逾期完成 done_late")
     state_label: str
     due_on: dt.date
     done_on: dt.date | None
@@ -125,7 +125,7 @@ def tasks_detail(request, task_id: int):
 
 
 @router.get("/task-receipts", response={200: Page[ReceiptOut], **ERRORS}, summary="收到的任务")
-def tasks_receipts_list(request, paging: Query[Paging], state: Receipt.State | None = None):
+def tasks_receipts_list(request, paging: Query[Paging], state: Choice(Receipt.State) | None = None):
     """您范围内各组织收到的任务（未撤回），未完成的在前。"""
     require_party_scope(request)
     today = timezone.localdate()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
@@ -43,7 +43,7 @@ class ElectionOut(Schema):
     override_reason: str
     result_note: str
     note: str
-    status: Election.Status
+    status: Choice(Election.Status)
     status_label: str
     approval_authority: str
     approval_no: str
@@ -83,7 +83,7 @@ class TermOut(Schema):
     term_end: date | None = Field(..., description="选举日期 + 任期")
     extended_to: date | None = Field(..., description="经批准延期至")
     days_left: int | None = Field(..., description="距（延期后）届满的天数，负数为已逾期")
-    state: selectors.State
+    state: Choice(selectors.State)
     state_label: str
 
 

@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import create_model
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, RecordOut, Ref, Text
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
@@ -29,13 +29,6 @@ LongText = Text(2000)
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class RecordOut(Schema):
-    id: int
-    org: Ref
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-
 class PairOut(RecordOut):
     mentor: Ref
     apprentice: Ref | None
@@ -46,8 +39,8 @@ class PairOut(RecordOut):
     outcome: str
 
 
-class PostOut(RecordOut):
-    kind: DutyPost.Kind
+class DutyPostOut(RecordOut):
+    kind: Choice(DutyPost.Kind)
     kind_label: str
     name: str
     place: str
@@ -62,7 +55,7 @@ class LessonOut(RecordOut):
     date: dt.date
     title: str
     subject: str
-    kind: Lesson.Kind
+    kind: Choice(Lesson.Kind)
     kind_label: str
     level: Level
     level_label: str
@@ -72,7 +65,7 @@ class LessonOut(RecordOut):
 class ReviewOut(RecordOut):
     person: Ref
     date: dt.date
-    role: LessonReview.Role
+    role: Choice(LessonReview.Role)
     role_label: str
     lesson: Ref | None = Field(None, description="所听的已登记课例（name 为课题）")
     lesson_title: str
@@ -92,7 +85,7 @@ class ArticleOut(RecordOut):
 
 class HonourOut(RecordOut):
     title: str
-    kind: Honour.Kind
+    kind: Choice(Honour.Kind)
     kind_label: str
     level: Level
     level_label: str
@@ -115,7 +108,7 @@ class PairIn(In):
 
 
 class PostIn(In):
-    kind: DutyPost.Kind
+    kind: Choice(DutyPost.Kind)
     name: Text(100)
     place: Text(100) = ""
     time_slot: Text(50) = Field("", description="如 周一 7:30-8:00")
@@ -129,7 +122,7 @@ class LessonIn(In):
     date: dt.date
     title: Text(200)
     subject: Text(30) = ""
-    kind: Lesson.Kind
+    kind: Choice(Lesson.Kind)
     level: Level
     result: Text(30) = Field("", description="获奖等次，如 一等奖")
 
@@ -137,7 +130,7 @@ class LessonIn(In):
 class ReviewIn(In):
     person: Id
     date: dt.date
-    role: LessonReview.Role
+    role: Choice(LessonReview.Role)
     lesson: Id | None = Field(None, description="已登记课例的 id（填写后课题取自课例）")
     lesson_title: Text(200) = ""
 
@@ -154,7 +147,7 @@ class ArticleIn(In):
 
 class HonourIn(In):
     title: Text(200)
-    kind: Honour.Kind
+    kind: Choice(Honour.Kind)
     level: Level
     date: dt.date
     month: Text(7) | None = Field(None, description="明星教师的评选月份 YYYY-MM")
@@ -192,11 +185,6 @@ class ListFilters(Schema):
     state: str = Field("", max_length=20, description="党员岗位：current 在岗 / ended 已结束")
     school_year: str = Field("", max_length=9, description="师徒结对的学年")
     recipient: str = Field("", max_length=10, description="荣誉：person 个人 / org 组织")
-
-
-class DeletedOut(Schema):
-    id: int
-    deleted: bool
 
 
 # --- serialisation and references ------------------------------------------------------------
@@ -244,7 +232,7 @@ def _resolve(request, data):
 
 # --- operations, the same five for every kind ------------------------------------------------
 
-SCHEMAS = {"pairs": (PairOut, PairIn), "posts": (PostOut, PostIn), "lessons": (LessonOut, LessonIn),
+SCHEMAS = {"pairs": (PairOut, PairIn), "posts": (DutyPostOut, PostIn), "lessons": (LessonOut, LessonIn),
            "reviews": (ReviewOut, ReviewIn), "articles": (ArticleOut, ArticleIn), "honours": (HonourOut, HonourIn)}
 
 
