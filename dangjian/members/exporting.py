@@ -84,21 +84,27 @@ def content_disposition(filename, ascii_fallback="export.xlsx"):
     return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
-def roster_export(*, actor, params):
-    """Build the roster workbook for `params` (the roster page's GET parameters) and audit the export."""
-    queryset, filters = roster_queryset(actor, params)
+def _workbook(title, headers, widths, queryset, row):
+    """(xlsx bytes, number of rows): one sheet, frozen header, every person through `row`, formula-safe cells."""
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet("党员名册")
-    for index, width in enumerate(_WIDTHS):
+    sheet = workbook.create_sheet(title)
+    for index, width in enumerate(widths):
         sheet.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = width
     sheet.freeze_panes = "A2"
-    sheet.append(EXPORT_HEADERS)
+    sheet.append(headers)
     count = 0
     for person in queryset.iterator(chunk_size=2000):
-        sheet.append(_text_cells(sheet, _row(person)))
+        sheet.append(_text_cells(sheet, row(person)))
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
+    return buffer.getvalue(), count
+
+
+def roster_export(*, actor, params):
+    """Build the roster workbook for `params` (the roster page's GET parameters) and audit the export."""
+    queryset, filters = roster_queryset(actor, params)
+    content, count = _workbook("党员名册", EXPORT_HEADERS, _WIDTHS, queryset, _row)
     filename = export_filename(filters)
     with transaction.atomic():
         audit.record(actor=actor, event=audit.Event.EXPORT, object_type="members.person", object_repr="党员名册",
@@ -106,7 +112,7 @@ def roster_export(*, actor, params):
                               "params": {k: (v.pk if k == "org" and v is not None else v)
                                          for k, v in filters.items() if v not in ("", None)},
                               "count": count, "file": filename})
-    return ExportResult(content=buffer.getvalue(), filename=filename, count=count)
+    return ExportResult(content=content, filename=filename, count=count)
 
 
 # --- the national Party member information system layout (全国党员管理信息系统, 16 items) -------------
@@ -142,23 +148,13 @@ def national_export(*, actor, params):
 
     queryset, filters = roster_queryset(actor, params)
     queryset = queryset.filter(scoping.scope_q(actor, "org__path", WRITE_ROLES), status__in=NATIONAL_EXPORT_STATUSES)
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(NATIONAL.sheet_title)
-    for index, column in enumerate(NATIONAL.columns):
-        sheet.column_dimensions[openpyxl.utils.get_column_letter(index + 1)].width = \
-            22 if column.key in ("id_number", "org") else 13
-    sheet.freeze_panes = "A2"
-    sheet.append([c.header for c in NATIONAL.columns])
-    count = 0
-    for person in queryset.iterator(chunk_size=2000):
-        sheet.append(_text_cells(sheet, _national_row(person)))
-        count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    widths = [22 if c.key in ("id_number", "org") else 13 for c in NATIONAL.columns]
+    content, count = _workbook(NATIONAL.sheet_title, [c.header for c in NATIONAL.columns], widths, queryset,
+                               _national_row)
     filename = export_filename(filters).replace("党员名册", "全国党员信息系统格式", 1)
     with transaction.atomic():
         audit.record(actor=actor, event=audit.Event.EXPORT, object_type="members.person",
                      object_repr="党员信息（全国党员管理信息系统格式，含完整身份证号）",
                      changes={"filters": describe_filters(filters), "count": count, "file": filename,
                               "layout": NATIONAL.key})
-    return ExportResult(content=buffer.getvalue(), filename=filename, count=count)
+    return ExportResult(content=content, filename=filename, count=count)
