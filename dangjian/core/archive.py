@@ -354,7 +354,7 @@ def import_archive(source, passphrase, *, parent=None, actor=None):
 
 def _insert(order, travelling, members, parent, saved_files):
     created = {}           # label -> {local id: new pk}
-    deferred = []          # (model, pk, field attname, target label, local id)
+    deferred = {}          # (model, field attname) -> [(object, target label, local id)]
     root = None
     with _keep_timestamps([travelling[label][0] for label in order]):
         for label in order:
@@ -413,7 +413,10 @@ def _insert(order, travelling, members, parent, saved_files):
             ids = created.setdefault(label, {})
             for local_id, obj, later in zip(local_ids, objs, pending):
                 ids[local_id] = obj.pk
-                deferred += [(model, obj.pk, attname, target, ref) for attname, target, ref in later]
-    for model, pk, attname, target, ref in deferred:
-        model._base_manager.filter(pk=pk).update(**{attname: created[target][ref]})
+                for attname, target, ref in later:
+                    deferred.setdefault((model, attname), []).append((obj, target, ref))
+    for (model, attname), items in deferred.items():   # optional keys to rows inserted later: one batch per key
+        for obj, target, ref in items:
+            setattr(obj, attname, created[target][ref])
+        model._base_manager.bulk_update([obj for obj, _, _ in items], [attname], batch_size=1000)
     return root
