@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "dangjian.appraisal",
     "dangjian.workdays",
     "dangjian.terms",
+    "dangjian.transfers",
+    "dangjian.reports",
 ]
 
 MIDDLEWARE = [

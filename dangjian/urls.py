@@ -19,6 +19,8 @@ urlpatterns = [
     path("appraisal/", include("dangjian.appraisal.urls")),
     path("workdays/", include("dangjian.workdays.urls")),
     path("terms/", include("dangjian.terms.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
+    path("reports/", include("dangjian.reports.urls")),
     path("api/", include("dangjian.api.urls")),
 ]
 

@@ -1,0 +1,79 @@
+"""Report jobs: long work (a district's summary report, statistics over many schools) runs in the background with
+progress the browser polls; the finished file is kept in the row so any app server can hand it out."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# A job still unfinished this long after it started was lost (the server restarted mid-way).
+STALE_AFTER = timedelta(hours=1)
+
+
+class ReportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A job is private to the user who asked for it."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(created_by_id=user.pk)
+
+
+class ReportJob(models.Model):
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "生成失败"
+
+    ACTIVE = (State.PENDING, State.RUNNING)
+
+    kind = models.CharField("类型", max_length=32)
+    org = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="report_jobs",
+                            verbose_name="范围")
+    params = models.JSONField("参数", default=dict, blank=True)
+    # kind + org + params, canonical: at most one active job per key (a database constraint, so two app servers
+    # cannot both start the same report).
+    key = models.CharField(max_length=255, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="report_jobs",
+                                   verbose_name="申请人")
+    status = models.CharField("状态", max_length=16, choices=State.choices, default=State.PENDING)
+    done = models.PositiveIntegerField("已完成", default=0)
+    total = models.PositiveIntegerField("总量", default=0)
+    message = models.CharField("进度说明", max_length=200, blank=True)
+    error = models.TextField("错误", blank=True)
+    file_name = models.CharField("文件名", max_length=255, blank=True)
+    content_type = models.CharField(max_length=120, blank=True)
+    content = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ReportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "报告任务"
+        verbose_name_plural = "报告任务"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"])]
+        constraints = [models.UniqueConstraint(fields=["key"], condition=Q(status__in=["pending", "running"]),
+                                               name="reports_one_active_job_per_key")]
+
+    def __str__(self):
+        return f"{self.kind} {self.org_id}"
+
+    @property
+    def is_finished(self):
+        return self.status in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def is_stale(self):
+        return not self.is_finished and self.created_at is not None and timezone.now() - self.created_at > STALE_AFTER
+
+    @property
+    def percent(self):
+        if self.status == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(99, int(self.done * 100 / self.total))
