@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "dangjian.core.dbrouter.ReplicaRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,8 +135,32 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------
+# DATABASE_URL is the primary (system of record). PostgreSQL only:
+# - DATABASE_REPLICA_URLS: comma-separated read replicas (streaming replication); reads of the views in
+#   DATABASE_REPLICA_VIEWS and of `with dbrouter.replica():` blocks go there (see dangjian/core/dbrouter.py);
+# - DATABASE_POOL=1: a psycopg connection pool in each process (DATABASE_POOL_MIN_SIZE/MAX_SIZE/TIMEOUT);
+# - DATABASE_PGBOUNCER=1: behind pgbouncer in transaction mode (no server-side cursors).
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'dangjian.sqlite3'}")
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("CONN_MAX_AGE", 0))
+CONN_MAX_AGE = env_int("CONN_MAX_AGE", 0)
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+DATABASE_REPLICA_URLS = env_list("DATABASE_REPLICA_URLS", [])
+
+
+def _postgres_options(db):
+    db["CONN_HEALTH_CHECKS"] = env_bool("CONN_HEALTH_CHECKS", True)
+    db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_PGBOUNCER", False)
+    if DATABASE_POOL:
+        if CONN_MAX_AGE:
+            raise ImproperlyConfigured("DATABASE_POOL=1 needs CONN_MAX_AGE=0 (the pool keeps the connections)")
+        db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN_SIZE", 2),
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+        }
+    return db
+
+
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=CONN_MAX_AGE)
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -147,12 +172,29 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         ),
     }
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["CONN_HEALTH_CHECKS"] = True
+    _postgres_options(_db)
     if env_str("DATABASE_TEST_NAME"):
         _db["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
 else:
     raise ImproperlyConfigured("DATABASE_URL must be sqlite:// or postgres://")
 DATABASES = {"default": _db}
+DATABASE_REPLICAS = []
+for _index, _url in enumerate(DATABASE_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(_url, conn_max_age=CONN_MAX_AGE)
+    if _db["ENGINE"] != "django.db.backends.postgresql" or _replica["ENGINE"] != _db["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs PostgreSQL for DATABASE_URL and every replica")
+    _replica["TEST"] = {"MIRROR": "default"}  # tests: the replica alias reads the test database
+    DATABASES[f"replica{_index}"] = _postgres_options(_replica)
+    DATABASE_REPLICAS.append(f"replica{_index}")
+DATABASE_ROUTERS = ["dangjian.core.dbrouter.PrimaryReplicaRouter"] if DATABASE_REPLICAS else []
+# After a request that wrote, the same browser reads the primary for this many seconds (the page after a
+# POST-redirect must show what was just saved, however far the replica lags).
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
+# Read-only screens whose GET requests read from a replica: URL names, or "namespace:*" for a whole app.
+DATABASE_REPLICA_VIEWS = env_list("DATABASE_REPLICA_VIEWS", [
+    "reports:*", "compliance:matrix", "compliance:findings", "members:export", "members:export_national",
+    "dues:arrears", "dues:publication", "dues:publication_xlsx", "service:summary", "review:results_export",
+])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth and login security ---------------------------------------------
@@ -240,6 +282,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG or TESTING
                     else "dangjian.core.staticstorage.StaticStorage"},
 }
+# Uploads on S3-compatible object storage (MinIO, Ceph, a cloud bucket) when S3_BUCKET is set, so every app
+# server sees the same files. Files stay private: served through the app (core.uploads.download_response).
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL"),  # e.g. http://minio.internal:9000; empty for AWS
+            "access_key": env_str("S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+            "region_name": env_str("S3_REGION", "us-east-1"),
+            "location": env_str("S3_PREFIX", "media"),
+            "addressing_style": env_str("S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Development and tests: WhiteNoise serves from the app directories, no collectstatic needed.
 WHITENOISE_AUTOREFRESH = WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = VAR_DIR / "media"
@@ -248,6 +310,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Roster imports run in a background thread so the browser can show progress.
 IMPORT_IN_THREAD = env_bool("IMPORT_IN_THREAD", not TESTING)
+REPORT_JOBS_IN_THREAD = env_bool("REPORT_JOBS_IN_THREAD", not TESTING)
 
 # --- Field encryption (ID numbers, phones) ------------------------------------
 # The key lives outside the database and outside the repository: an environment
@@ -259,7 +322,15 @@ FIELD_ENCRYPTION_KEY_FILE = Path(env_str("FIELD_ENCRYPTION_KEY_FILE", str(VAR_DI
 FIELD_ENCRYPTION_OLD_KEYS = env_list("FIELD_ENCRYPTION_OLD_KEYS", [])
 FIELD_ENCRYPTION_OLD_KEYS_FILE = env_str("FIELD_ENCRYPTION_OLD_KEYS_FILE")
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Several app servers share one cache (rate-limit counters, e.g. review codes) in Redis when REDIS_URL is set;
+# otherwise each process has its own in-memory cache (fine for one server). Sessions and login lockouts
+# (django-axes' database handler) are always in the database, so any app server serves any user.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "dangjian")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LOGGING = {
     "version": 1,
@@ -273,3 +344,13 @@ PAGE_SIZE = 50
 # `dangjian serve` (gunicorn): bind address; workers default to 2 × cores + 1 (WEB_CONCURRENCY overrides).
 SERVE_HOST = env_str("SERVE_HOST", "127.0.0.1")
 SERVE_PORT = env_int("SERVE_PORT", 8000)
+
+# `dangjian scheduler`: scheduled jobs run once however many app servers run the scheduler. The lock is
+# a PostgreSQL advisory lock, a lock file next to the SQLite database, or Redis (SCHEDULER_LOCK=redis).
+SCHEDULER_LOCK = env_str("SCHEDULER_LOCK", "database")
+if SCHEDULER_LOCK not in {"database", "redis"}:
+    raise ImproperlyConfigured("SCHEDULER_LOCK must be database or redis")
+if SCHEDULER_LOCK == "redis" and not REDIS_URL:
+    raise ImproperlyConfigured("SCHEDULER_LOCK=redis needs REDIS_URL")
+SCHEDULER_JOBS = env_list("SCHEDULER_JOBS", ["dues_bills", "findings", "audit_verify", "backup"])
+SCHEDULER_BACKUP_KEEP = env_int("SCHEDULER_BACKUP_KEEP", 14)
