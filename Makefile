@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: run test audit install install-dev migrate demo lint bench clean
+.PHONY: run test audit install install-dev migrate demo lint bench proof clean
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,8 @@ bench: install-dev
 
 clean:
 	rm -rf $(VENV) var/staticfiles
+
+# PostgreSQL primary + streaming replica, two app servers (one killed mid-run), schedulers running each job once.
+# About 2 minutes; see docs/SCALE.md.
+proof: install
+	$(PY) deploy/proof/cluster_proof.py
