@@ -10,7 +10,8 @@ def _party_menu(user):
     return [
         ("工作台", "core:home"),
         ("组织", "orgs:tree"),
-        ("党员", [("党员名册", "members:roster"), ("发展党员", "pipeline:board"), ("换届选举", "terms:home")]),
+        ("党员", [("党员名册", "members:roster"), ("发展党员", "pipeline:board"), ("组织关系转接", "transfers:home"),
+                  ("党籍处置建议", "transfers:proposals"), ("换届选举", "terms:home")]),
         ("组织生活", [("会议与学习", "life:meetings"), ("民主评议", "review:home"), ("任务清单", "tasks:home")]),
         ("党费", "dues:home"),
         ("服务与先锋", [("服务工作", "service:home"), ("先锋作用与荣誉宣传", "vanguard:home")]),

@@ -21,12 +21,17 @@ class Status(models.TextChoices):
     EXPELLED = "expelled", "开除党籍"
     TRANSFERRED_OUT = "transferred_out", "转出"
     DECEASED = "deceased", "死亡"
+    # Added with the transfers app (DOMAIN §2 exits): 除名 because of 自行脱党 (章 第九条) is kept apart from
+    # other 除名 for the statistics; 出国（境）保留党籍 keeps the person on the roster outside 组织生活.
+    LAPSED = "lapsed", "自行脱党除名"
+    ABROAD = "abroad", "出国（境）保留党籍"
 
 
 PARTY_MEMBER_STATUSES = {Status.PROBATIONARY, Status.FULL}
 PIPELINE_STATUSES = {Status.APPLICANT, Status.ACTIVIST, Status.CANDIDATE}
 # States a person leaves the roster with (kept for history and statistics).
-ENDED_STATUSES = {Status.CANCELLED, Status.REMOVED, Status.EXPELLED, Status.TRANSFERRED_OUT, Status.DECEASED}
+ENDED_STATUSES = {Status.CANCELLED, Status.REMOVED, Status.EXPELLED, Status.TRANSFERRED_OUT, Status.DECEASED,
+                  Status.LAPSED}
 
 
 class Gender(models.TextChoices):

@@ -9,7 +9,7 @@ from django.db import transaction
 from dangjian.core import audit, crypto, idnumber, scoping
 from dangjian.orgs.models import OrgKind
 
-from .models import ENDED_STATUSES, OrgMembership, Person, PersonChange, Status, StatusEvent
+from .models import ENDED_STATUSES, PARTY_MEMBER_STATUSES, OrgMembership, Person, PersonChange, Status, StatusEvent
 
 PLAIN_FIELDS = [
     "name", "gender", "ethnicity", "birth_date", "education", "occupation", "professional_title",
@@ -23,17 +23,22 @@ TRANSITIONS = {
     Status.APPLICANT: {Status.ACTIVIST, Status.NON_MEMBER},
     Status.ACTIVIST: {Status.CANDIDATE, Status.NON_MEMBER},
     Status.CANDIDATE: {Status.PROBATIONARY, Status.ACTIVIST, Status.NON_MEMBER},
-    Status.PROBATIONARY: {Status.FULL, Status.CANCELLED, Status.TRANSFERRED_OUT, Status.DECEASED},
-    Status.FULL: {Status.SUSPENDED, Status.REMOVED, Status.EXPELLED, Status.TRANSFERRED_OUT, Status.DECEASED},
-    Status.SUSPENDED: {Status.FULL, Status.REMOVED, Status.DECEASED},
+    Status.PROBATIONARY: {Status.FULL, Status.CANCELLED, Status.TRANSFERRED_OUT, Status.DECEASED, Status.ABROAD},
+    Status.FULL: {Status.SUSPENDED, Status.REMOVED, Status.EXPELLED, Status.TRANSFERRED_OUT, Status.DECEASED,
+                  Status.LAPSED, Status.ABROAD},
+    Status.SUSPENDED: {Status.FULL, Status.REMOVED, Status.DECEASED, Status.EXPELLED},
+    # Back from abroad: `person_return_from_abroad` restores the status held before leaving (never through
+    # person_change_status, which would reset the 入党/转正 dates).
+    Status.ABROAD: {Status.SUSPENDED, Status.REMOVED, Status.EXPELLED, Status.DECEASED},
     Status.CANCELLED: {Status.NON_MEMBER},
     Status.REMOVED: set(),
     Status.EXPELLED: set(),
     Status.TRANSFERRED_OUT: set(),
     Status.DECEASED: set(),
+    Status.LAPSED: set(),
 }
 EVIDENCE_REQUIRED = {Status.PROBATIONARY, Status.FULL, Status.SUSPENDED, Status.CANCELLED, Status.REMOVED,
-                     Status.EXPELLED}
+                     Status.EXPELLED, Status.LAPSED, Status.ABROAD}
 
 
 def _require_write(actor, org):
@@ -244,6 +249,28 @@ def person_move(*, actor, person, new_org, effective_on, note=""):
     """Move a person's 组织关系 to another organisation inside the actor's scope (one action, nothing lost)."""
     person = Person.objects.select_for_update(of=("self",)).select_related("org").get(pk=person.pk)
     _require_write(actor, person.org)
+    return _relocate(actor, person, new_org, effective_on, note)
+
+
+@transaction.atomic
+def person_transfer_move(*, actor, person, new_org, effective_on, note=""):
+    """The receiving side of an accepted 组织关系转接 (dangjian.transfers): the actor writes the receiving
+    organisation; the sending organisation's consent is the transfer record itself (its introduction letter).
+    Same effect as person_move: the open OrgMembership row closes and a new one opens on `effective_on`."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("org").get(pk=person.pk)
+    if person.status in ENDED_STATUSES:
+        raise ValidationError({"status": f"该人员状态为“{person.get_status_display()}”，不能转接组织关系。"})
+    return _relocate(actor, person, new_org, effective_on, note)
+
+
+def last_status_date(person):
+    """The latest date the person's status history knows (the current status's date or the latest event)."""
+    latest = person.status_events.order_by("-effective_on").values_list("effective_on", flat=True).first()
+    dates = [d for d in (latest, person.status_since) if d]
+    return max(dates) if dates else None
+
+
+def _relocate(actor, person, new_org, effective_on, note):
     _require_write(actor, new_org)
     _check_org(new_org)
     if new_org.pk == person.org_id:
@@ -262,6 +289,34 @@ def person_move(*, actor, person, new_org, effective_on, note=""):
     change = audit.diff(before, person.snapshot())
     PersonChange.objects.create(person=person, actor=actor if actor and actor.is_authenticated else None, **change)
     audit.record(actor=actor, event=audit.Event.UPDATE, obj=person, changes={**change, "note": note})
+    return person
+
+
+@transaction.atomic
+def person_return_from_abroad(*, actor, person, effective_on, decided_by="", decision_date=None, approval_no="",
+                              note=""):
+    """出国（境）保留党籍 ends: the person takes up 组织生活 again with the status held before leaving
+    (预备党员 or 正式党员; the 入党 and 转正 dates are kept)."""
+    person = Person.objects.select_for_update(of=("self",)).select_related("org").get(pk=person.pk)
+    _require_write(actor, person.org)
+    if person.status != Status.ABROAD:
+        raise ValidationError({"status": "该党员不是出国（境）保留党籍状态。"})
+    if effective_on > date.today():
+        raise ValidationError({"effective_on": "生效日期不能晚于今天。"})
+    if person.status_since and effective_on < person.status_since:
+        raise ValidationError({"effective_on": f"生效日期不能早于当前状态的生效日期（{person.status_since}）。"})
+    left = person.status_events.filter(status=Status.ABROAD).order_by("-effective_on", "-id").first()
+    restored = Status(left.previous_status) if left and left.previous_status in PARTY_MEMBER_STATUSES else (
+        Status.FULL if person.full_member_on else Status.PROBATIONARY)
+    before = person.snapshot()
+    person.status, person.status_since = restored, effective_on
+    person.save(update_fields=["status", "status_since", "updated_at"])
+    StatusEvent.objects.create(person=person, status=restored, previous_status=Status.ABROAD, effective_on=effective_on,
+                               decided_by=decided_by.strip(), decision_date=decision_date,
+                               approval_no=approval_no.strip(), note=(note.strip() or "回国（境）恢复组织生活")[:300],
+                               actor=actor)
+    audit.record(actor=actor, event=audit.Event.UPDATE, obj=person,
+                 changes={**audit.diff(before, person.snapshot()), "note": "回国（境）恢复组织生活"})
     return person
 
 

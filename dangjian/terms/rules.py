@@ -14,6 +14,7 @@ DUE_SOON = "terms.due_soon"
 OVERDUE = "terms.overdue"
 EXTENSION_MAX = "terms.extension_max"
 NO_RECORD = "terms.no_record"
+SECRETARY_PARTY_AGE = "terms.secretary_party_age"
 
 RULES = [
     Rule(TERM_YEARS, "基层党委每届5年，党总支、党支部每届3年", "支条 第二十一条；2018年基层党组织换届意见",
@@ -34,4 +35,6 @@ RULES = [
     Rule(EXTENSION_MAX, "延期换届须经上级党组织批准，延长期限一般不超过1年", "选条 第三条", Tag.VERBATIM, Severity.INFO,
          {"months": 12}, {"months": "最长延期（月）"}, param_bounds={"months": (1, 24)}),
     Rule(NO_RECORD, "应当换届的组织尚无换届选举记录", "选条 第三条（本平台提示）", Tag.LOCAL, Severity.INFO),
+    Rule(SECRETARY_PARTY_AGE, "党支部书记一般应具有1年以上党龄", "支条 第二十三条", Tag.VERBATIM, Severity.ERROR,
+         {"years": 1}, {"years": "书记最低党龄（年）"}, param_bounds={"years": (1, 10)}),
 ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.compliance.engine import Rulebook
+from dangjian.compliance.rulebook import rules_by_id
 from dangjian.core import audit, scoping
 from dangjian.life.services import VOTE_RULES, _members_on, has_vote
 from dangjian.members.models import Person
@@ -192,6 +193,33 @@ def _lock(election):
     return Election.objects.select_for_update().select_related("org").get(pk=election.pk)
 
 
+def party_age_start(person):
+    """The day 党龄 counts from: 转正 (the 预备期 end date); for a 正式党员 without it, one year after 入党."""
+    if person.full_member_on:
+        return person.full_member_on
+    if person.status == "full" and person.joined_on:
+        from dateutil.relativedelta import relativedelta
+
+        return person.joined_on + relativedelta(years=1)
+    return None
+
+
+def _check_secretary_party_age(election, people):
+    """Refuse a 书记 whose 党龄 on the election date is under the rule's years (支条 第二十三条)."""
+    from dateutil.relativedelta import relativedelta
+
+    enabled, params = Rulebook([election.org]).setting(election.org, rules.SECRETARY_PARTY_AGE)
+    if not enabled:
+        return
+    rule = rules_by_id()[rules.SECRETARY_PARTY_AGE]
+    for person in people:
+        start = party_age_start(person)
+        if start is None or start + relativedelta(years=params["years"]) > election.held_on:
+            since = f"党龄自{start:%Y年%m月%d日}起算" if start else "尚无党龄（未转正）"
+            raise ValidationError({"posts": f"{person.name}不能担任书记：{since}，至选举日（{election.held_on:%Y年%m月%d日}）"
+                                            f"不满{params['years']}年。规则：{rule.title}（{rule.source}）。"})
+
+
 def _require_pending(election):
     if election.is_approved:
         raise ValidationError("该选举结果已批复，不能再修改或删除。")
@@ -212,6 +240,8 @@ def election_posts_set(*, actor, election, posts):
     secretaries = sum(1 for post in posts.values() if post == CommitteePost.Post.SECRETARY)
     if secretaries != 1:
         raise ValidationError({"posts": f"书记须为1人（现为{secretaries}人）。"})
+    _check_secretary_party_age(election, [winners[pk].person for pk, post in posts.items()
+                                          if post == CommitteePost.Post.SECRETARY])
     before = {c.person.name: c.get_post_display() for c in winners.values()}
     for pk, post in posts.items():
         winners[pk].post = post
@@ -238,6 +268,7 @@ def election_approve(*, actor, election, approval_authority, approval_no, approv
         raise ValidationError("本次选举没有当选人，不能批复。")
     if sum(1 for c in winners if c.post == CommitteePost.Post.SECRETARY) != 1:
         raise ValidationError({"posts": "请先确定书记人选（书记须为1人）。"})
+    _check_secretary_party_age(election, [c.person for c in winners if c.post == CommitteePost.Post.SECRETARY])
     ended = []
     for seat in (CommitteePost.objects.filter(org=org, ended_on__isnull=True, post__in=CommitteePost.COMMITTEE_POSTS)
                  .select_related("person", "org")):
