@@ -69,6 +69,14 @@ def member_list():
 TODAY = lambda c, s: timezone.localdate().isoformat()  # noqa: E731
 MEETING = key("meeting", "meeting_id")
 
+def own_signin(c, s):
+    """A signed token for a meeting of the member's branch today (no times: the whole day is the window)."""
+    meeting = services.meeting_plan(actor=make_user(role=Role.SECRETARY, org=c["tree"]["school_a"]),
+                                    org=c["tree"]["branch_a1"], type="assembly", theme="扫码签到",
+                                    date=timezone.localdate())
+    return {"token": services.signin_token(meeting)}
+
+
 EXPECT = {
     "meetings_list": Case(member_list()),
     "meetings_create": Case(api_create(), body=org_body(lambda c, s: {
@@ -95,4 +103,7 @@ EXPECT = {
     "study_logs_create": Case({"anon": 401} | {r: 403 for r in api_list() if r != "anon"} | {"member": 201},
                               body=lambda c, s: {"date": TODAY(c, s), "hours": "1.5", "notes": "自学"}),
     "study_logs_detail": Case(api_read(), key("log", "log_id")),
+    # Any account may scan; only someone expected at the meeting (the member) is marked present, the others get 422.
+    "meetings_signin": Case({"anon": 401} | {r: 422 for r in api_list() if r != "anon"} | {"member": 200},
+                            body=own_signin),
 }

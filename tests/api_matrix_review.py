@@ -7,10 +7,11 @@ on its list (403).
 
 from django.utils import timezone
 
-from dangjian.orgs.models import Role
+from dangjian.orgs.models import OrgKind, Role
 from dangjian.review import services
-from tests.factories import make_person, make_user
-from tests.test_api_permissions import Case, api_list, api_read
+from tests.factories import make_org, make_person, make_user
+from dangjian.review.models import Round
+from tests.test_api_permissions import Case, api_list, api_read, api_write
 
 
 def extend_ctx(ctx):
@@ -27,6 +28,16 @@ def extend_ctx(ctx):
     ctx["review_own"] = services.round_open(actor=writers["in"], round=own)
 
 
+def committee_round(c, s):
+    """A fresh round of the scope's branch in 支委评定 (the only stage grades may be set in)."""
+    today = timezone.localdate()
+    org = make_org(c["tree"]["school_a" if s == "in" else "school_b"], kind=OrgKind.BRANCH)
+    make_person(org)
+    r = services.round_create(actor=make_user(role=Role.SECRETARY, org=org), org=org, year=today.year, starts_on=today, ends_on=today, note="api")
+    Round.objects.filter(pk=r.pk).update(status=Round.Status.COMMITTEE, opened_on=today, committee_on=today)
+    return {"round_id": r.pk}
+
+
 ROUND = lambda c, s: {"round_id": c[f"review_{s}"].pk}  # noqa: E731
 OWN = lambda c, s: {"round_id": (c["review_own"] if s == "in" else c["review_out"]).pk}  # noqa: E731
 
@@ -39,4 +50,6 @@ EXPECT = {
                                                 "discipline": (403, 404), "secretary": (403, 404),
                                                 "org_admin": (403, 404)},
         OWN, body={"text": "对照党员标准，认真自评"}),
+    "review_grades_set": Case(api_write(), committee_round, body={"grades": []}),
+    "review_staff_codes_create": Case(api_write(201), ROUND, body={"count": 3}),
 }

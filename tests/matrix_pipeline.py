@@ -6,6 +6,8 @@ POSTs with an empty form answer 400 to a writer (nothing is recorded), 403 to a 
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from dangjian.members.models import Status
 from dangjian.orgs.models import Role
 from dangjian.pipeline import services
@@ -19,6 +21,10 @@ def extend_ctx(ctx):
         writer = make_user(f"pl_w_{tag}", Role.SECRETARY, org)
         person = make_person(org, name=f"建档{tag}", status=Status.NON_MEMBER, status_since=date(2015, 1, 1))
         ctx[f"pl_file_{tag}"] = services.file_open(actor=writer, person=person, applied_on=date(2024, 3, 15))
+        step = ctx[f"pl_file_{tag}"].steps.order_by("pk").first()
+        ctx[f"pl_step_{tag}"] = step
+        ctx[f"pl_attachment_{tag}"] = services.step_attachment_add(
+            actor=writer, step=step, upload=SimpleUploadedFile("申请书.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"))
         ctx[f"pl_applicant_{tag}"] = make_person(org, name=f"申请{tag}", status=Status.APPLICANT,
                                                  applied_on=date(2024, 3, 1), status_since=date(2024, 3, 1))
 
@@ -29,6 +35,14 @@ def file(c, s):
 
 def applicant(c, s):
     return {"person_pk": c[f"pl_applicant_{s}"].pk}
+
+
+def step(c, s):
+    return {**file(c, s), "step_pk": c[f"pl_step_{s}"].pk}
+
+
+def attachment(c, s):
+    return {"pk": c[f"pl_attachment_{s}"].pk}
 
 
 def document(c, s):
@@ -52,6 +66,11 @@ ROUTES = {
     "pipeline:file_cancel": Route(file, write_object(400), method="post"),
     "pipeline:file_withdraw": Route(file, write_object(400), method="post"),
     "pipeline:document": Route(document, write_object()),
+    # An empty upload form sends the writer back to the step with the error (302); the delete POST removes it.
+    "pipeline:step_attachment_add": Route(step, write_object(302), method="post"),
+    "pipeline:step_attachment_download": Route(attachment, read_object()),
+    # The secretary's POST deletes the attachment, so the 组织管理员 who comes next finds nothing (404).
+    "pipeline:step_attachment_delete": Route(attachment, write_object(302) | {"org_admin": (404, 404)}, method="post"),
     "pipeline:file_zip": Route(file, write_object()),
     "pipeline:double": Route(expect=read_list()),
     "pipeline:templates": Route(expect=only("system")),

@@ -433,3 +433,29 @@ def test_random_input_on_existing_meetings_and_tasks_never_causes_a_server_error
             assert set(response.json()) == {"detail", "errors"}
 
     run()
+
+
+# --- QR sign-in: the page's service -------------------------------------------------------------------------
+
+
+def test_signin_marks_the_member_present_once_and_refuses_others(client, tree):
+    secretary = make_user(role=Role.SECRETARY, org=tree["school_a"])
+    person = member(tree["branch_a1"])
+    user = make_user(person=person)
+    meeting = services.meeting_plan(actor=secretary, org=tree["branch_a1"], type="assembly", theme="主题党日",
+                                         date=timezone.localdate())
+    token = services.signin_token(meeting)
+    response = call(client, "post", "/life/signin", token_for(user), body={"token": token})
+    assert response.status_code == 200, response.content
+    assert response.json() == {"meeting_id": meeting.pk, "theme": "主题党日", "date": meeting.date.isoformat(),
+                               "already": False}
+    row = Attendance.objects.get(meeting=meeting, person=person)
+    assert row.status == Attendance.Status.PRESENT and row.signed_in_at is not None
+    assert AuditLog.objects.filter(object_repr__startswith="扫码签到").count() == 1
+    again = call(client, "post", "/life/signin", token_for(user), body={"token": token})
+    assert again.json()["already"] is True and AuditLog.objects.filter(object_repr__startswith="扫码签到").count() == 1
+    stranger = call(client, "post", "/life/signin", token_for(secretary), body={"token": token})
+    assert stranger.status_code == 422 and stranger.json()["errors"]["token"][0].startswith("不在应到名单中")
+    forged = call(client, "post", "/life/signin", token_for(user), body={"token": token[:-2] + "xx"})
+    assert forged.status_code == 422 and "token" in forged.json()["errors"]
+    assert call(client, "post", "/life/signin", None, body={"token": token}).status_code == 401

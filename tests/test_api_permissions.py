@@ -31,10 +31,13 @@ def token_for(user, name="测试令牌", expires_days=None):
     return token_create(actor=None, user=user, name=name, expires_days=expires_days)[1]
 
 
-def call(client, method, path, token=None, body=None, params=None, raw=None):
-    """One API request with a bearer token; `body` is sent as JSON (or `raw` bytes as they are)."""
+def call(client, method, path, token=None, body=None, params=None, raw=None, files=None):
+    """One API request with a bearer token; `body` is sent as JSON (or `raw` bytes as they are); `files`
+    ({field: SimpleUploadedFile}, with `body` as the other form fields) as multipart/form-data."""
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     url = path if path.startswith("/api/") else f"/api{path}"
+    if files is not None:
+        return client.post(url, {**(body or {}), **files}, **headers)
     if method == "get":
         return client.get(url, params or {}, **headers)
     data = raw if raw is not None else (json.dumps(body) if body is not None else "")
@@ -54,6 +57,7 @@ class Case:
     body: object = None
     params: object = None
     scoped: bool = False    # expect holds (inside, outside) pairs even without path parameters
+    files: object = None    # multipart uploads: {field: SimpleUploadedFile} (or a callable giving it)
 
 
 def api_list():
@@ -210,7 +214,8 @@ def test_every_api_operation_has_an_expectation():
 
 
 @pytest.fixture
-def actx(tree):
+def actx(tree, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"   # uploads made by the matrix stay out of var/
     own = make_person(tree["branch_a1"])
     c = {"tree": tree, "org_in": tree["branch_a2"], "org_out": tree["school_b"],
          "person_in": make_person(tree["branch_a2"]), "person_out": make_person(tree["school_b"]), "own_person": own}
@@ -249,7 +254,7 @@ def test_api_operation_answers_each_role_as_expected(client, actx, operation_id)
             if body is None and method in ("post", "patch"):
                 body = {}
             response = call(client, method, path, actx["tokens"][role], body=body,
-                            params=_value(case.params, actx, scope))
+                            params=_value(case.params, actx, scope), files=_value(case.files, actx, scope))
             if response.status_code != want:
                 failures.append(f"{role}/{scope}: {response.status_code} (expected {want}) {response.content[:200]!r}")
             elif response.status_code >= 400:

@@ -5,6 +5,7 @@ withdrawing a file, and the scope (a branch's token never reaches another branch
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test.utils import CaptureQueriesContext
 from django.db import connection
 
@@ -273,3 +274,119 @@ def test_a_member_sees_no_files(client, world, tree):
     token = token_for(make_user(role=Role.MEMBER, org=tree["branch_a1"], person=Person.objects.get(pk=own.pk)))
     assert call(client, "get", "/pipeline/files", token).status_code == 403
     assert call(client, "get", f"/pipeline/files/{file.pk}", token).status_code == 404
+
+
+# --- opening, extending, cancelling; attachments ------------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_open_a_file_through_the_pages_service(client, world, tree):
+    person = world.candidate(name="周新")
+    response = call(client, "post", "/pipeline/files", world.token,
+                    body={"person": person.pk, "applied_on": "2024-03-15", "note": "当面递交"})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["person"]["id"] == person.pk and [s["number"] for s in body["steps"]] == [1]
+    person.refresh_from_db()
+    assert person.status == Status.APPLICANT
+    assert AuditLog.objects.filter(event=Event.CREATE, object_type="pipeline.developmentfile").exists()
+    # A second open file for the same person is a conflict; the person's file is unchanged.
+    again = call(client, "post", "/pipeline/files", world.token, body={"person": person.pk, "applied_on": "2024-03-16"})
+    assert again.status_code == 409 and "已有进行中的发展党员档案" in again.json()["errors"]["person"][0]
+    # Outside the scope: the same words as an unknown id (422 on the field); a 党员 cannot apply.
+    outsider = world.candidate(org=tree["school_b"])
+    response = call(client, "post", "/pipeline/files", world.token, body={"person": outsider.pk, "applied_on": "2024-03-15"})
+    assert response.status_code == 422 and response.json()["errors"]["person"] == ["不存在或无权访问。"]
+    member = make_person(world.branch)
+    response = call(client, "post", "/pipeline/files", world.token, body={"person": member.pk, "applied_on": "2024-03-15"})
+    assert response.status_code == 422 and "只能为群众或入党申请人" in response.json()["errors"]["person"][0]
+    future = call(client, "post", "/pipeline/files", world.token,
+                  body={"person": world.candidate().pk, "applied_on": "2999-01-01"})
+    assert future.status_code == 422 and "applied_on" in future.json()["errors"]
+
+
+def test_open_under_18_needs_an_override_with_a_reason(client, world):
+    young = world.candidate(birth=date(2010, 1, 1))
+    body = {"person": young.pk, "applied_on": "2024-03-15"}
+    response = call(client, "post", "/pipeline/files", world.token, body=body)
+    assert response.status_code == 422 and "pipeline.min_age" in response.json()["errors"]
+    assert not DevelopmentFile.objects.filter(person=young).exists()
+    response = call(client, "post", "/pipeline/files", world.token,
+                    body={**body, "override": True, "override_reason": "补录历史档案"})
+    assert response.status_code == 201 and response.json()["steps"][0]["overridden"] is True
+
+
+def _probationer(world):
+    return advance(world, world.open(date(2023, 1, 10)), 17)
+
+
+def test_extend_once_then_refused(client, world):
+    file = _probationer(world)
+    url = f"/pipeline/files/{file.pk}/extend"
+    bad = call(client, "post", url, world.token, body={"decided_on": "2024-09-01", "months": 3, "approval_no": "x"})
+    assert bad.status_code == 422 and "months" in bad.json()["errors"]
+    ok = call(client, "post", url, world.token, body={"decided_on": "2024-09-01", "months": 6, "approval_no": "批字1号"})
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["extension_months"] == 6
+    again = call(client, "post", url, world.token, body={"decided_on": "2024-09-02", "months": 6, "approval_no": "2"})
+    assert again.status_code == 422 and "只能延长一次" in again.json()["detail"]
+
+
+def test_cancel_closes_the_file_and_changes_the_status(client, world):
+    file = _probationer(world)
+    missing = call(client, "post", f"/pipeline/files/{file.pk}/cancel", world.token,
+                   body={"decided_on": "2024-09-01", "reason": " ", "approval_no": "批字2号"})
+    assert missing.status_code == 422 and missing.json()["errors"]["reason"] == ["请填写取消原因。"]
+    response = call(client, "post", f"/pipeline/files/{file.pk}/cancel", world.token,
+                    body={"decided_on": "2024-09-01", "reason": "不履行党员义务", "approval_no": "批字2号"})
+    assert response.status_code == 200 and response.json()["state"] == "cancelled"
+    file.person.refresh_from_db()
+    assert file.person.status == Status.CANCELLED
+    # Not a probationer (an applicant's file): refused with the page's words.
+    applicant = world.open(APPLIED)
+    response = call(client, "post", f"/pipeline/files/{applicant.pk}/extend", world.token,
+                    body={"decided_on": "2024-09-01", "months": 6, "approval_no": "1"})
+    assert response.status_code == 422 and response.json()["detail"] == "只有预备党员才能延长预备期或取消预备党员资格。"
+
+
+def _upload(client, token, file, number, content=b"%PDF-1.4\n", name="申请书.pdf"):
+    step = file.steps.get(number=number)
+    return call(client, "post", f"/pipeline/files/{file.pk}/steps/{step.pk}/attachments", token,
+                files={"file": SimpleUploadedFile(name, content)})
+
+
+def test_attachments_upload_list_download_delete(client, world, tree, media):
+    file = world.open(APPLIED)
+    response = _upload(client, world.token, file, 1)
+    assert response.status_code == 201, response.content
+    attachment = response.json()
+    assert attachment["name"] == "申请书.pdf" and attachment["content_type"] == "application/pdf"
+    detail = call(client, "get", f"/pipeline/files/{file.pk}", world.token).json()
+    assert detail["steps"][0]["attachments"] == [attachment]
+    viewer = token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    download = call(client, "get", attachment["download"], viewer)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"%PDF-1.4\n"
+    assert call(client, "delete", f"/pipeline/attachments/{attachment['id']}", viewer).status_code == 403
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    assert call(client, "get", attachment["download"], outsider).status_code == 404
+    deleted = call(client, "delete", f"/pipeline/attachments/{attachment['id']}", world.token)
+    assert deleted.status_code == 200 and deleted.json() == {"id": attachment["id"], "deleted": True}
+    assert AuditLog.objects.filter(object_type="pipeline.stepattachment", event=Event.DELETE).exists()
+    assert call(client, "get", attachment["download"], world.token).status_code == 404
+
+
+def test_attachment_upload_errors_are_field_level(client, world, media):
+    file = world.open(APPLIED)
+    bad = _upload(client, world.token, file, 1, content=b"<html>", name="x.pdf")
+    assert bad.status_code == 422 and bad.json()["errors"] == {"file": ["只能上传 JPEG、PNG 图片或 PDF 文件。"]}
+    missing = call(client, "post", f"/pipeline/files/{file.pk}/steps/{file.steps.get().pk}/attachments",
+                   world.token, body={})
+    assert missing.status_code == 422 and "file" in missing.json()["errors"]
+    other = world.open(APPLIED, person=world.candidate(name="别人"))
+    wrong_step = call(client, "post", f"/pipeline/files/{file.pk}/steps/{other.steps.get().pk}/attachments",
+                      world.token, files={"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n")})
+    assert wrong_step.status_code == 404

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 BOARD_QUERIES = 11
 # The file page: session, user, roles, file, steps, rule overrides, session save (3); the step form adds one
 # query per choice list of the next step (step 2: the talker; step 15: the meetings and their votes).
-FILE_QUERIES = 9
+FILE_QUERIES = 10   # incl. the attachments of the steps (one query)
 
 
 @pytest.fixture

@@ -621,3 +621,28 @@ def study_logs_create(request, payload: StudyLogIn):
 def study_logs_detail(request, log_id: int):
     qs = _logs(request.user).select_related("person", "task")
     return log_dict(fetch(request, qs, log_id, "life.studylog"))
+
+
+# --- QR sign-in ----------------------------------------------------------------------------------------------
+
+
+class SignInIn(In):
+    token: Text(300) = Field(..., description="会议签到二维码中的签到令牌（二维码地址 /life/signin/<令牌>/ 的最后一段）")
+
+
+class SignInOut(Schema):
+    meeting_id: int
+    theme: str
+    date: dt.date
+    already: bool = Field(..., description="此前已签到（不重复登记）")
+
+
+@router.post("/life/signin", response={200: SignInOut, **ERRORS}, summary="扫码签到")
+def meetings_signin(request, payload: SignInIn):
+    """与扫码签到页面相同的服务：令牌所指会议的应到人员中有本人（账号关联的人员）时，在签到时间内（开始前30分钟至结束后
+    30分钟）登记为出席，记入审计。令牌无效、过期、不在时间内或不在应到名单中时 422，errors.token 为中文说明。"""
+    try:
+        meeting, already = services.meeting_signin(actor=request.user, token=payload.token)
+    except services.SignInError as error:
+        raise ValidationError({"token": f"{error.title}：{error.message}"})
+    return {"meeting_id": meeting.pk, "theme": meeting.theme, "date": meeting.date, "already": already}

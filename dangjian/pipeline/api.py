@@ -1,6 +1,7 @@
 """API of the pipeline app (发展党员): the development files of a subtree, one file with its steps and next
 deadline, recording the next step and withdrawing a file — through the same scoped reads and services as the
-pages. A step that breaks a rule is refused (422, errors keyed by the rule id) unless `override` is true and a
+pages, plus opening, extending, cancelling a file and the attachments of its steps (multipart upload, download,
+delete; the pages' upload checks). A step that breaks a rule is refused (422, errors keyed by the rule id) unless `override` is true and a
 reason is given; the override is stored on the step and in the audit trail."""
 
 import datetime as dt
@@ -8,19 +9,24 @@ from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
+from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
-from dangjian.api.common import get_object, page, ref_dict, require_party_scope
+from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
 from dangjian.api.errors import error_response
-from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.compliance.engine import Rulebook
+from dangjian.core import scoping, uploads
+from dangjian.members.models import Person
 from dangjian.members.selectors import Q_MAX_LENGTH
 from dangjian.orgs.models import Organisation
 
 from . import logic, selectors, services
 from .forms import StepForm
-from .models import DevelopmentFile, DevelopmentStep
+from .models import DevelopmentFile, DevelopmentStep, StepAttachment
+from .views import attach_files
 from .steps import BY_NUMBER, BoardStage, board_stage, next_number
 
 router = Router(tags=["发展党员"])
@@ -55,6 +61,16 @@ class DevelopmentFileOut(Schema):
     deadline: DeadlineOut | None = Field(..., description="下一个法定期限（下一步没有期限时为 null）")
 
 
+class StepAttachmentOut(Schema):
+    id: int
+    step_id: int
+    name: str = Field(..., description="文件名")
+    content_type: str
+    size: int = Field(..., description="字节数")
+    uploaded_at: dt.datetime
+    download: str = Field(..., description="下载地址（GET，带令牌）")
+
+
 class StepOut(Schema):
     id: int
     number: int
@@ -80,6 +96,7 @@ class StepOut(Schema):
     override_reason: str
     override_rules: list[str] = Field(..., description="所违反规则的编号")
     recorded_at: dt.datetime
+    attachments: list[StepAttachmentOut] = Field(..., description="该步骤的附件（扫描件等）")
 
 
 class DevelopmentFileDetailOut(DevelopmentFileOut):
@@ -123,6 +140,27 @@ class StepIn(In):
     note: Text(500) = ""
     override: bool = Field(False, description="违反规则仍保存（将记入审计）")
     override_reason: Text(300) = Field("", description="违反规则仍保存的原因")
+
+
+class FileOpenIn(In):
+    person: Id = Field(..., description="群众或入党申请人（您有权维护的组织的人员）")
+    applied_on: dt.date = Field(..., description="递交入党申请书日期（第1步）")
+    note: Text(500) = ""
+    override: bool = Field(False, description="违反规则（如未满18岁）仍保存（将记入审计）")
+    override_reason: Text(300) = ""
+
+
+class ExtendIn(In):
+    decided_on: dt.date = Field(..., description="支部大会决定日期")
+    months: int = Field(..., ge=1, le=24, description="延长月数（6–12，只能延长一次）")
+    approval_no: Text(60) = Field(..., description="上级党委批复文号")
+    note: Text(300) = ""
+
+
+class CancelIn(In):
+    decided_on: dt.date = Field(..., description="支部大会决定日期")
+    reason: Text(300) = Field(..., description="取消原因")
+    approval_no: Text(60) = Field(..., description="上级党委批复文号")
 
 
 class WithdrawIn(In):
@@ -179,13 +217,20 @@ def step_dict(s):
             "publicity_start": s.publicity_start, "publicity_end": s.publicity_end, "approval_no": s.approval_no,
             "approval_date": s.approval_date, "note": s.note, "overridden": s.overridden,
             "override_reason": s.override_reason, "override_rules": list(s.override_rules or []),
-            "recorded_at": s.recorded_at}
+            "recorded_at": s.recorded_at, "attachments": [attachment_dict(a) for a in getattr(s, "files", [])]}
+
+
+def attachment_dict(a):
+    return {"id": a.pk, "step_id": a.step_id, "name": a.original_name, "content_type": a.content_type,
+            "size": a.size, "uploaded_at": a.uploaded_at,
+            "download": reverse("api:pipeline_attachments_download", kwargs={"attachment_id": a.pk})}
 
 
 def file_detail_dict(file):
     """The file page's reads: its steps (selectors.file_steps) and its next deadline (logic.deadline)."""
     on = timezone.localdate()
     steps = selectors.file_steps(file)
+    attach_files(file, steps)
     settings = logic.Settings(Rulebook([file.org]), file.org)
     done = {s.number for s in steps}
     open_ = file.state == DevelopmentFile.State.OPEN
@@ -291,3 +336,82 @@ def pipeline_files_withdraw(request, file_id: int, payload: WithdrawIn):
     file = _file(request, file_id, write=True)
     services.file_withdraw(actor=request.user, file=file, **payload.model_dump())
     return file_detail_dict(_file(request, file_id))
+
+
+@router.post("/pipeline/files", response={201: DevelopmentFileDetailOut, **ERRORS}, summary="建立发展党员档案")
+def pipeline_files_open(request, payload: FileOpenIn):
+    """与页面相同的服务：为群众或入党申请人建立档案并登记第1步（递交入党申请书），群众随之成为入党申请人。人员不存在或
+    不在您的范围内时 422（person）；在范围内但您无权维护时 403；已有进行中的档案 409；违反规则（如未满18岁）时 422，
+    errors 的键为规则编号，提交 override=true 和 override_reason 则仍保存并记入审计。"""
+    require_write_scope(request)
+    data = payload.model_dump()
+    person = ref(request, Person.objects.select_related("org"), data.pop("person"), "person", write=True,
+                 org_attr="org")
+    try:
+        file = services.file_open(actor=request.user, person=person, **data)
+    except services.RuleBlocked as exc:
+        return _blocked(exc)
+    return Status(201, file_detail_dict(_file(request, file.pk)))
+
+
+@router.post("/pipeline/files/{file_id}/extend", response={200: DevelopmentFileDetailOut, **ERRORS},
+             summary="延长预备期")
+def pipeline_files_extend(request, file_id: int, payload: ExtendIn):
+    """预备党员（已登记第17步、未讨论转正）延长预备期一次，6–12个月，须有支部大会决定日期和上级党委批复文号。"""
+    file = _file(request, file_id, write=True)
+    services.file_extend(actor=request.user, file=file, **payload.model_dump())
+    return file_detail_dict(_file(request, file_id))
+
+
+@router.post("/pipeline/files/{file_id}/cancel", response={200: DevelopmentFileDetailOut, **ERRORS},
+             summary="取消预备党员资格")
+def pipeline_files_cancel(request, file_id: int, payload: CancelIn):
+    """支部大会决定并经上级党委批准取消预备党员资格：其党籍状态变为“取消预备党员资格”，档案关闭。"""
+    file = _file(request, file_id, write=True)
+    services.file_cancel(actor=request.user, file=file, **payload.model_dump())
+    return file_detail_dict(_file(request, file_id))
+
+
+# --- attachments of a step ------------------------------------------------------------------------------------
+
+
+@router.post("/pipeline/files/{file_id}/steps/{step_id}/attachments", response={201: StepAttachmentOut, **ERRORS},
+             summary="上传步骤附件")
+def pipeline_attachments_add(request, file_id: int, step_id: int, file: File[UploadedFile]):
+    """multipart/form-data，字段 file：JPEG、PNG 图片或 PDF（按文件内容判断，≤10 MB，每步最多20个），与页面相同的检查。
+    仅该档案组织的管理员、书记。"""
+    development_file = _file(request, file_id, write=True)
+    step = DevelopmentStep.objects.filter(file=development_file, pk=step_id).first() if 1 <= step_id <= MAX_ID \
+        else None
+    if step is None:
+        scoping.deny(request, "pipeline.developmentstep", step_id)
+    return Status(201, attachment_dict(services.step_attachment_add(actor=request.user, step=step, upload=file)))
+
+
+def _attachment(request, attachment_id, *, write=False):
+    """The file page's fetch of an attachment: 404 outside the readable files (audited), 403 without the right."""
+    found = StepAttachment.objects.visible_to(request.user).select_related("step__file__org").filter(
+        pk=attachment_id).first() if 1 <= attachment_id <= MAX_ID else None
+    if found is None:
+        scoping.deny(request, "pipeline.stepattachment", attachment_id)
+    if write and not scoping.can_write(request.user, found.step.file.org):
+        scoping.deny(request, "pipeline.stepattachment", attachment_id, forbidden=True)
+    return found
+
+
+@router.get("/pipeline/attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载步骤附件",
+            openapi_extra={"responses": {"200": {"description": "附件文件（作为下载，不在浏览器中打开）",
+                                                 "content": {"application/octet-stream": {
+                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+def pipeline_attachments_download(request, attachment_id: int):
+    """能查看该档案的角色都可下载。"""
+    found = _attachment(request, attachment_id)
+    return uploads.download_response(found.file, found.original_name, found.content_type)
+
+
+@router.delete("/pipeline/attachments/{attachment_id}", response={200: DeletedOut, **ERRORS}, summary="删除步骤附件")
+def pipeline_attachments_delete(request, attachment_id: int):
+    """仅该档案组织的管理员、书记；记入审计。"""
+    found = _attachment(request, attachment_id, write=True)
+    services.step_attachment_remove(actor=request.user, attachment=found)
+    return {"id": attachment_id, "deleted": True}

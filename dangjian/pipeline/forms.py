@@ -111,3 +111,7 @@ class WithdrawForm(StyledFormMixin, forms.Form):
 
 class TemplateUploadForm(StyledFormMixin, forms.Form):
     file = forms.FileField(label="新模板（.docx，不超过 2 MB）")
+
+
+class StepAttachmentForm(StyledFormMixin, forms.Form):
+    upload = forms.FileField(label="附件（JPEG/PNG/PDF，≤10 MB）")

@@ -107,6 +107,40 @@ class DevelopmentStep(models.Model):
         return f"{self.file.person.name}：第{self.number}步"
 
 
+def step_attachment_path(instance, filename):
+    return f"pipeline/files/{instance.step.file_id}/{filename}"
+
+
+class StepAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Attachments of the files the user may read (their file's organisation is in the user's scope)."""
+        from dangjian.core.scoping import scope_q
+
+        return self.filter(scope_q(user, "step__file__org__path"))
+
+
+class StepAttachment(models.Model):
+    """A scanned paper (申请书, 思想汇报, 政审材料, 志愿书 …) kept with one recorded step of a file."""
+
+    step = models.ForeignKey(DevelopmentStep, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField("文件", upload_to=step_attachment_path)
+    original_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StepAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "发展党员步骤附件"
+        verbose_name_plural = "发展党员步骤附件"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"附件：{self.original_name}"
+
+
 class DocumentTemplate(models.Model):
     """A replacement .docx template for one kind of document (paperwork.KINDS); without one, the default
     template shipped in dangjian/pipeline/doc_templates/ is used."""

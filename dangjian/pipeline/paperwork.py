@@ -24,7 +24,7 @@ from dangjian.workdays.calendar import Calendar
 from . import logic, selectors
 from . import rules as R
 from .docfill import fill, placeholders
-from .models import DevelopmentFile, DocumentTemplate
+from .models import DevelopmentFile, DocumentTemplate, StepAttachment
 from .steps import BY_NUMBER
 
 DEFAULTS = Path(__file__).resolve().parent / "doc_templates"
@@ -238,8 +238,39 @@ def file_zip(*, actor, file):
             name = f"{i:02d}_{filename(record, kind)}"
             archive.writestr(name, render(record, kind, custom))
             names.append(name)
+        for name, data in step_attachments(file):
+            archive.writestr(name, data)
+            names.append(name)
     audit.record(actor=actor, event=audit.Event.EXPORT, obj=file, changes={"zip": names})
     return out.getvalue(), f"{record.person.name}_发展党员档案.zip"
+
+
+def step_attachments(file):
+    """(name in the ZIP, bytes) of every attachment of the file: one folder per recorded step
+    ("附件/05_确定培养联系人/…"; a step recorded more than once, ⑥, gets the date in its folder name), names made
+    unique within a folder. A file missing from the storage is left out."""
+    rows = list(StepAttachment.objects.filter(step__file=file).select_related("step")
+                .order_by("step__number", "step__date", "step_id", "uploaded_at", "id"))
+    repeated = {n for n in {a.step.number for a in rows}
+                if len({a.step_id for a in rows if a.step.number == n}) > 1}
+    used = set()
+    for attachment in rows:
+        step = attachment.step
+        folder = f"附件/{step.number:02d}_{BY_NUMBER[step.number].name}"
+        if step.number in repeated:
+            folder += f"_{step.date:%Y-%m-%d}"
+        stem, dot, ext = attachment.original_name.rpartition(".")
+        name, n = f"{folder}/{attachment.original_name}", 1
+        while name in used:
+            n += 1
+            name = f"{folder}/{stem or attachment.original_name}（{n}）{dot}{ext if stem else ''}"
+        try:
+            with attachment.file.open("rb") as handle:
+                data = handle.read()
+        except (FileNotFoundError, ValueError):
+            continue
+        used.add(name)
+        yield name, data
 
 
 # --- templates (system administrator) ---------------------------------------------------------------

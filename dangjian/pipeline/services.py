@@ -12,14 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from dangjian.compliance.engine import Rulebook
-from dangjian.core import audit, scoping
+from dangjian.core import audit, scoping, uploads
 from dangjian.life.models import Meeting
 from dangjian.members import services as member_services
 from dangjian.members.models import Person, Status
 
 from . import logic
 from . import rules as R
-from .models import DevelopmentFile, DevelopmentStep
+from .models import DevelopmentFile, DevelopmentStep, StepAttachment
 from .steps import APPROVAL_STEPS, BY_NUMBER, REVIEW, allowed_numbers, next_number
 
 STEP_FIELDS = ["talker", "talker_name", "contact_1", "contact_2", "sponsor_1", "sponsor_2", "meeting", "vote",
@@ -77,7 +77,7 @@ def file_open(*, actor, person, applied_on, override=False, override_reason="", 
         raise ValidationError({"person": f"只能为群众或入党申请人建立发展党员档案（{person.name}目前为"
                                          f"{person.get_status_display()}）。"})
     if DevelopmentFile.objects.filter(person=person, state=DevelopmentFile.State.OPEN).exists():
-        raise ValidationError({"person": f"{person.name}已有进行中的发展党员档案。"})
+        raise ValidationError({"person": ValidationError(f"{person.name}已有进行中的发展党员档案。", code="conflict")})
     if applied_on is None:
         raise ValidationError({"applied_on": "请填写递交入党申请书日期。"})
     if applied_on > timezone.localdate():
@@ -360,3 +360,41 @@ def file_withdraw(*, actor, file, kind, decided_on, reason):
                  changes={"withdraw": {"kind": kind.label, "decided_on": decided_on, "reason": reason,
                                        "status": {"before": file.person.get_status_display(), "after": "群众"}}})
     return file
+
+
+# --- attachments of a step ---------------------------------------------------------------------------
+
+MAX_ATTACHMENTS = 20   # per recorded step
+
+
+@transaction.atomic
+def step_attachment_add(*, actor, step, upload):
+    """Keep a scanned paper (JPEG, PNG or PDF, ≤ 10 MB, judged by its bytes) with a recorded step."""
+    file = _lock_file(step.file)
+    _require_write(actor, file.org)
+    content_type, ext = uploads.check_upload(upload)
+    if StepAttachment.objects.filter(step=step).count() >= MAX_ATTACHMENTS:
+        raise ValidationError({"file": f"每个步骤最多保存{MAX_ATTACHMENTS}个附件。"})
+    attachment = StepAttachment(step=step, original_name=uploads.display_name(upload, ext), content_type=content_type,
+                                size=upload.size, uploaded_by=actor if actor and actor.is_authenticated else None)
+    stored = uploads.stored_file(upload, ext)
+    attachment.file.save(stored.name, stored, save=False)
+    attachment.save()
+    audit.record(actor=actor, event=audit.Event.CREATE, obj=attachment, object_repr=f"附件：{attachment.original_name}",
+                 changes={"file": file.pk, "step": step.number, "step_name": BY_NUMBER[step.number].name,
+                          "size": attachment.size, "content_type": content_type})
+    return attachment
+
+
+@transaction.atomic
+def step_attachment_remove(*, actor, attachment):
+    file = _lock_file(attachment.step.file)
+    _require_write(actor, file.org)
+    pk, name, stored = attachment.pk, attachment.original_name, attachment.file.name
+    storage = attachment.file.storage
+    number = attachment.step.number
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+    audit.record(actor=actor, event=audit.Event.DELETE, object_type="pipeline.stepattachment", object_id=str(pk),
+                 object_repr=f"附件：{name}", changes={"file": file.pk, "step": number,
+                                                    "step_name": BY_NUMBER[number].name})

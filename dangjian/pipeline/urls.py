@@ -18,4 +18,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.file_withdraw, name="file_withdraw"),
     path("<int:pk>/documents/<slug:kind>/", views.document, name="document"),
     path("<int:pk>/documents.zip", views.file_zip, name="file_zip"),
+    path("<int:pk>/steps/<int:step_pk>/attachments/", views.step_attachment_add, name="step_attachment_add"),
+    path("attachments/<int:pk>/", views.step_attachment_download, name="step_attachment_download"),
+    path("attachments/<int:pk>/delete/", views.step_attachment_delete, name="step_attachment_delete"),
 ]

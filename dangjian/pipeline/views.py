@@ -3,12 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.compliance.engine import Rulebook
-from dangjian.core import scoping
+from dangjian.core import scoping, uploads
 from dangjian.core.forms import add_service_errors
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -16,8 +17,8 @@ from dangjian.workdays.calendar import Calendar
 
 from . import logic, paperwork, selectors, services
 from . import rules as R
-from .forms import CancelForm, ExtendForm, FileOpenForm, StepForm, TemplateUploadForm, WithdrawForm
-from .models import DevelopmentFile
+from .forms import CancelForm, ExtendForm, FileOpenForm, StepAttachmentForm, StepForm, TemplateUploadForm, WithdrawForm
+from .models import DevelopmentFile, DevelopmentStep, StepAttachment
 from .steps import STEPS, Stage
 
 
@@ -82,6 +83,7 @@ def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_f
                     show_override=False):
     on = timezone.localdate()
     steps = selectors.file_steps(file)
+    attach_files(file, steps)
     settings = logic.Settings(Rulebook([file.org]), file.org)
     _publicity_lengths(steps, settings)
     done = {s.number for s in steps}
@@ -113,7 +115,17 @@ def _detail_context(request, file, *, step_form=None, extend_form=None, cancel_f
         "withdraw_form": (withdraw_form or WithdrawForm()) if can_write and 17 not in done else None,
         "documents": [k for k in paperwork.KINDS if k.needs in done] if writer else [],
         "rules": R.RULES,
+        "writer": writer, "attachment_form": StepAttachmentForm() if writer else None,
     }
+
+
+def attach_files(file, steps):
+    """Set .files on each recorded step: its attachments, in one query for the whole file."""
+    by_step = {}
+    for attachment in StepAttachment.objects.filter(step__file=file).order_by("uploaded_at", "id"):
+        by_step.setdefault(attachment.step_id, []).append(attachment)
+    for step in steps:
+        step.files = by_step.get(step.pk, [])
 
 
 @login_required
@@ -307,3 +319,59 @@ def file_open(request, person_pk):
     return render(request, "pipeline/file_open.html",
                   {"person": person, "form": form, "show_override": show_override, "rule": R.MIN_AGE},
                   status=400 if request.method == "POST" else 200)
+
+
+# --- attachments of a step -----------------------------------------------------------------------------------
+
+
+def _scoped_attachment(request, pk, write):
+    """An attachment of a file the user may read (else 404, audited); deleting needs the write right on the
+    file's organisation (else 403)."""
+    attachment = (StepAttachment.objects.visible_to(request.user).select_related("step__file__org")
+                  .filter(pk=pk).first())
+    if attachment is None:
+        scoping.deny(request, "pipeline.stepattachment", pk)
+    if write and not scoping.can_write(request.user, attachment.step.file.org):
+        scoping.deny(request, "pipeline.stepattachment", pk, forbidden=True)
+    return attachment
+
+
+def _step_anchor(step):
+    return redirect(f"{reverse('pipeline:file', args=[step.file_id])}#step-{step.number}")
+
+
+@login_required
+@require_POST
+def step_attachment_add(request, pk, step_pk):
+    file = _get_file(request, pk, write=True)
+    step = DevelopmentStep.objects.filter(file=file, pk=step_pk).first()
+    if step is None:
+        scoping.deny(request, "pipeline.developmentstep", step_pk)
+    form = StepAttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.step_attachment_add(actor=request.user, step=step, upload=form.cleaned_data["upload"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已为第{step.number}步上传附件。")
+            return _step_anchor(step)
+    messages.error(request, "上传失败：" + "；".join(e for errs in form.errors.values() for e in errs))
+    return _step_anchor(step)
+
+
+@login_required
+@require_GET
+def step_attachment_download(request, pk):
+    attachment = _scoped_attachment(request, pk, write=False)
+    return uploads.download_response(attachment.file, attachment.original_name, attachment.content_type)
+
+
+@login_required
+@require_POST
+def step_attachment_delete(request, pk):
+    attachment = _scoped_attachment(request, pk, write=True)
+    step = attachment.step
+    services.step_attachment_remove(actor=request.user, attachment=attachment)
+    messages.success(request, f"已删除附件“{attachment.original_name}”。")
+    return _step_anchor(step)

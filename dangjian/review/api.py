@@ -1,17 +1,20 @@
 """API of the review app (民主评议党员): read rounds and their results; a member submits his self-review.
 
 Permissions are the pages': rounds and results for the organisation roles of the branch's line (tallies only once
-evaluation has ended); the self-review for a member on the round's list. Peer and staff ballots stay on the pages.
+evaluation has ended); the self-review for a member on the round's list. The committee's grades and the staff
+codes go through the tally and codes pages' services (writers of the round's branch). Peer and staff ballots stay on
+the pages (they are anonymous by design).
 """
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from ninja import Field, Query, Router, Schema
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import page, ref_dict, require_party_scope
-from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 
 from . import selectors, services
@@ -93,6 +96,34 @@ class SelfReviewOut(Schema):
     self_review_on: dt.date
 
 
+GradeOrEmpty = Choice(Grade) | None
+
+
+class GradeIn(In):
+    person: Id = Field(..., description="参评党员（人员编号，见评议结果的 members）")
+    proposed: GradeOrEmpty = Field(None, description="支委会建议等次；null 或不提交则不改")
+    final: GradeOrEmpty = Field(None, description="评定等次；null 或不提交则不改")
+
+
+class GradesIn(In):
+    grades: list[GradeIn] = Field(..., max_length=2000, description="要修改的党员及其等次（未列出的不变）")
+    clear: list[Id] = Field(default_factory=list, max_length=2000,
+                            description="清除建议等次和评定等次的党员（人员编号）")
+
+
+class GradesOut(Schema):
+    changed: int = Field(..., description="等次有变化的人数")
+
+
+class StaffCodesIn(In):
+    count: int = Field(..., ge=1, le=services.CODES_MAX, description=f"生成数量（1–{services.CODES_MAX}）")
+
+
+class StaffCodesOut(Schema):
+    codes: list[str] = Field(..., description="一次性评议码（只返回这一次，平台只保存摘要）")
+    staff_url: str = Field(..., description="教职工输入评议码的页面")
+
+
 def round_dict(r, reviewed=None, self_reviewed=None):
     return {"id": r.pk, "org": ref_dict(r.org), "year": r.year, "status": r.status,
             "status_label": r.get_status_display(), "starts_on": r.starts_on, "ends_on": r.ends_on,
@@ -163,3 +194,45 @@ def review_self_review_submit(request, round_id: int, payload: SelfReviewIn):
         raise PermissionDenied("您不在本次评议的参评名单中")
     subject = services.self_review_submit(actor=request.user, round=r, text=payload.text)
     return {"round_id": r.pk, "self_review": subject.self_review, "self_review_on": subject.self_review_on}
+
+
+def _writable_round(request, round_id):
+    """The tally and codes pages' fetch: 404 outside the scope (audited), 403 without the write right."""
+    r = _round(request, round_id)
+    if not scoping.can_write(request.user, r.org):
+        scoping.deny(request, "review.round", round_id, forbidden=True)
+    return r
+
+
+@router.post("/review/rounds/{round_id}/grades", response={200: GradesOut, **ERRORS}, summary="支委评定等次")
+def review_grades_set(request, round_id: int, payload: GradesIn):
+    """与评定页面相同的服务：仅在支委评定阶段；优秀比例按规则（超过时 422，未保存任何修改）；已登记不合格处置的不能改为
+    其他等次。取值：excellent 优秀、qualified 合格、basic 基本合格、unqualified 不合格。"""
+    r = _writable_round(request, round_id)
+    subjects = dict(r.subjects.filter(exempt=False).values_list("person_id", "pk"))
+    proposed, final, unknown = {}, {}, []
+    for row in payload.grades:
+        if row.person not in subjects:
+            unknown.append(row.person)
+            continue
+        if row.proposed is not None:
+            proposed[subjects[row.person]] = row.proposed
+        if row.final is not None:
+            final[subjects[row.person]] = row.final
+    for person_id in payload.clear:
+        if person_id not in subjects:
+            unknown.append(person_id)
+            continue
+        proposed[subjects[person_id]] = final[subjects[person_id]] = ""
+    if unknown:
+        raise ValidationError({"grades": f"以下人员不在本次评议的参评名单中：{'、'.join(map(str, unknown[:10]))}。"})
+    return {"changed": services.grades_set(actor=request.user, round=r, proposed=proposed, final=final)}
+
+
+@router.post("/review/rounds/{round_id}/staff-codes", response={201: StaffCodesOut, **ERRORS},
+             summary="生成教职工评议码")
+def review_staff_codes_create(request, round_id: int, payload: StaffCodesIn):
+    """与评议码页面相同的服务：准备或自评互评阶段生成一次性评议码，只返回这一次（平台只保存摘要），记入审计。"""
+    r = _writable_round(request, round_id)
+    codes = services.staff_codes_generate(actor=request.user, round=r, count=payload.count)
+    return Status(201, {"codes": codes, "staff_url": request.build_absolute_uri(reverse("review:staff"))})

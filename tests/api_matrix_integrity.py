@@ -1,0 +1,70 @@
+"""API permission-matrix rows for the integrity app (see tests/test_api_permissions.py).
+
+廉政 records are restricted: of the matrix's roles (all on school_a) only `discipline` reads them, inside its
+scope; every other role answers 403 on the lists and 404 on records, as the pages do. Creating names a person
+(or, for 警示教育, an organisation): inside the scope `discipline` creates (201); outside, the reference is not in its
+write scope (422); everyone else is refused (403)."""
+
+from datetime import date
+
+from dangjian.integrity.models import IntegrityFile, Sanction, Talk, WarningEducation
+from tests.factories import make_person
+from tests.test_api_permissions import Case
+from tests.test_permission_matrix import ALL
+
+KINDS = ("files", "talks", "education", "sanctions")
+
+
+def extend_ctx(ctx):
+    for scope in ("in", "out"):
+        person = ctx[f"person_{scope}"]
+        org = person.org
+        ctx[f"integrity_files_{scope}"] = IntegrityFile.objects.create(
+            org=org, person=person, post="副校长", relatives_count=3, updated_on=date(2026, 1, 5))
+        ctx[f"integrity_talks_{scope}"] = Talk.objects.create(
+            org=org, person=person, talked_on=date(2026, 1, 5), kind=Talk.Kind.REMINDER, talked_by="纪检委员")
+        ctx[f"integrity_education_{scope}"] = WarningEducation.objects.create(
+            org=org, held_on=date(2026, 1, 5), title="警示教育大会", form="案例通报", participants=20, person_times=20)
+        ctx[f"integrity_sanctions_{scope}"] = Sanction.objects.create(
+            org=org, person=person, kind=Sanction.Kind.WARNING, decided_on=date(2026, 1, 5), decided_by="党委",
+            document_no="纪〔2026〕1号")
+
+
+def discipline_list():
+    return {role: 200 if role == "discipline" else 403 for role in ALL} | {"anon": 401}
+
+
+def discipline_read():
+    return {role: (200, 404) if role == "discipline" else (404, 404) for role in ALL} | {"anon": (401, 401)}
+
+
+def discipline_create():
+    return {role: (201, 422) if role == "discipline" else (403, 403) for role in ALL} | {"anon": (401, 401)}
+
+
+def _person(c, s):
+    # A fresh person each call: one 廉政档案 per person.
+    return make_person(c[f"org_{s}"]).pk
+
+
+BODIES = {
+    "files": lambda c, s: {"person": _person(c, s), "post": "教导主任", "updated_on": "2026-01-05"},
+    "talks": lambda c, s: {"person": _person(c, s), "talked_on": "2026-01-05", "kind": "reminder",
+                           "talked_by": "纪检委员"},
+    "education": lambda c, s: {"org": c[f"org_{s}"].pk, "held_on": "2026-01-05", "title": "观看警示教育片",
+                               "form": "观看警示教育片", "participants": 10, "person_times": 12},
+    "sanctions": lambda c, s: {"person": _person(c, s), "kind": "probation", "decided_on": "2026-01-05",
+                               "decided_by": "学校党委", "document_no": "纪〔2026〕2号",
+                               "probation_until": "2027-01-05"},
+}
+
+
+def _record(slug):
+    return lambda c, s: {"record_id": c[f"integrity_{slug}_{s}"].pk}
+
+
+EXPECT = {}
+for _slug in KINDS:
+    EXPECT[f"integrity_{_slug}_list"] = Case(discipline_list())
+    EXPECT[f"integrity_{_slug}_detail"] = Case(discipline_read(), _record(_slug))
+    EXPECT[f"integrity_{_slug}_create"] = Case(discipline_create(), body=BODIES[_slug], scoped=True)
