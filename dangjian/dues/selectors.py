@@ -153,3 +153,33 @@ def can_write_any(user):
     from dangjian.orgs.models import WRITE_ROLES
 
     return bool(scoping.scope_paths(user, WRITE_ROLES))
+
+
+def summary(org, start, end):
+    """The dues figures of the year-end report for `org`'s subtree. Three queries.
+
+    bills: the monthly bills of the months start..end touches, counted where they were generated (as on the
+      公示): bills, paid, waived, amounts due / collected / owed, and `rate` = paid bills ÷ bills in % (one
+      decimal, as on the 公示; None without bills).
+    payments: payments received by organisations of the subtree dated start..end: count, people, amount.
+    voluntary: 自愿多交 received in the period: count, amount, the part remitted to the Centre.
+    """
+    bills = DuesBill.objects.filter(org__path__startswith=org.path, month__gte=billing.month_start(start),
+                                    month__lte=end)
+    b = bills.aggregate(count=Count("id"), paid=Count("id", filter=Q(payment__isnull=False)),
+                        waived_count=Count("id", filter=Q(waived=True)), due=Sum("amount"),
+                        collected=Sum("amount", filter=Q(payment__isnull=False)),
+                        owed=Sum("amount", filter=Q(payment__isnull=True, waived=False)))
+    for key in ("due", "collected", "owed"):
+        b[key] = money(b[key])
+    b["waived"] = b.pop("waived_count")
+    b["unpaid"] = b["count"] - b["paid"] - b["waived"]
+    b["rate"] = round(Decimal(b["paid"] * 100) / b["count"], 1) if b["count"] else None
+    p = DuesPayment.objects.filter(org__path__startswith=org.path, paid_on__gte=start, paid_on__lte=end).aggregate(
+        count=Count("id"), people=Count("person", distinct=True), total=Sum("amount"))
+    p["amount"] = money(p.pop("total"))
+    v = VoluntaryPayment.objects.filter(org__path__startswith=org.path, paid_on__gte=start,
+                                        paid_on__lte=end).aggregate(
+        count=Count("id"), total=Sum("amount"), to_centre=Sum("amount", filter=Q(remit_to_centre=True)))
+    v = {"count": v["count"], "amount": money(v["total"]), "centre": money(v["to_centre"])}
+    return {"org": org, "start": start, "end": end, "bills": b, "payments": p, "voluntary": v}

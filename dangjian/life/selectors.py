@@ -183,3 +183,84 @@ def open_tasks_for_person(person, on):
 
 def writable_task_orgs(user):
     return Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True)
+
+
+# --- the year-end report ------------------------------------------------------------------------
+
+
+def _months(start, end):
+    month, last, out = start.replace(day=1), end.replace(day=1), []
+    while month <= last:
+        out.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return out
+
+
+def summary(org, start, end):
+    """The figures the year-end report quotes for `org` and its subtree, held meetings dated start..end
+    (inclusive). Seven queries whatever the data size.
+
+    meetings: per type (all types, zeros included) — count; `secretary_lectures` = 党课 given by the 书记
+      (`by_secretary`), also counted in the 党课 total; `by_month` for every month the period touches.
+    attendance (held meetings): expected rows, present rows (person-times), distinct people present, rate (%),
+      per type and per month.
+    theme_days: 主题党日 count, person-times present, distinct people present.
+    study: study tasks issued by the subtree starting in the period, completions of tasks (logs with a task) and
+      self-directed logs dated in the period by people now in the subtree, their hours and distinct people.
+    """
+    from django.db.models import Sum
+    from django.db.models.functions import TruncMonth
+
+    held = Meeting.objects.filter(org__path__startswith=org.path, status=Meeting.Status.HELD,
+                                  date__gte=start, date__lte=end)
+    counts = {row["type"]: row for row in held.values("type").annotate(
+        n=Count("id"), by_secretary=Count("id", filter=Q(by_secretary=True))).order_by()}
+    by_type = [{"key": key, "label": label, "count": counts.get(key, {}).get("n", 0)}
+               for key, label in MeetingType.choices]
+    secretary_lectures = counts.get(MeetingType.LECTURE, {}).get("by_secretary", 0)
+
+    rows = Attendance.objects.filter(meeting__in=held.values("pk"))
+    present = Q(status=Attendance.Status.PRESENT)
+    att_type = {row["meeting__type"]: row for row in rows.values("meeting__type").annotate(
+        expected=Count("id"), present=Count("id", filter=present),
+        people=Count("person", distinct=True, filter=present)).order_by()}
+    overall = rows.aggregate(expected=Count("id"), present=Count("id", filter=present),
+                             people=Count("person", distinct=True, filter=present))
+
+    meetings_month = {row["month"]: row["n"] for row in held.annotate(month=TruncMonth("date")).values("month")
+                      .annotate(n=Count("id")).order_by()}
+    att_month = {row["month"]: row for row in rows.annotate(month=TruncMonth("meeting__date")).values("month")
+                 .annotate(expected=Count("id"), present=Count("id", filter=present)).order_by()}
+
+    def rate(p, e):
+        return round(100 * p / e, 1) if e else None
+
+    by_month = []
+    for month in _months(start, end):
+        a = att_month.get(month, {})
+        by_month.append({"month": month, "count": meetings_month.get(month, 0), "expected": a.get("expected", 0),
+                         "present": a.get("present", 0), "rate": rate(a.get("present", 0), a.get("expected", 0))})
+    attendance_by_type = {}
+    for key, _ in MeetingType.choices:
+        a = att_type.get(key, {})
+        attendance_by_type[key] = {"expected": a.get("expected", 0), "present": a.get("present", 0),
+                                   "people": a.get("people", 0), "rate": rate(a.get("present", 0), a.get("expected", 0))}
+    theme = attendance_by_type[MeetingType.THEME_DAY]
+
+    logs = StudyLog.objects.filter(person__org__path__startswith=org.path, date__gte=start, date__lte=end)
+    study = logs.aggregate(completions=Count("id", filter=Q(task__isnull=False)),
+                           self_logs=Count("id", filter=Q(task__isnull=True)), hours=Sum("hours"),
+                           people=Count("person", distinct=True))
+    study["hours"] = study["hours"] or 0
+    study["tasks_issued"] = StudyTask.objects.filter(org__path__startswith=org.path, starts_on__gte=start,
+                                                     starts_on__lte=end).count()
+    return {
+        "org": org, "start": start, "end": end,
+        "meetings": {"by_type": by_type, "total": sum(t["count"] for t in by_type),
+                     "secretary_lectures": secretary_lectures, "by_month": by_month},
+        "attendance": {**overall, "rate": rate(overall["present"], overall["expected"]),
+                       "by_type": attendance_by_type},
+        "theme_days": {"count": counts.get(MeetingType.THEME_DAY, {}).get("n", 0),
+                       "person_times": theme["present"], "people": theme["people"]},
+        "study": study,
+    }

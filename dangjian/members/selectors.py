@@ -141,3 +141,38 @@ def describe_filters(filters):
     if filters.get("q"):
         parts.append(f"姓名包含：{filters['q']}")
     return parts
+
+
+def summary(org, start, end):
+    """The roster at `end` for `org`'s subtree (the year-end report's 基本情况). One query.
+
+    Who belongs: people whose 组织关系 (`OrgMembership`) was in the subtree on `end` (started on or before,
+    ended after), and people without any membership record whose current organisation is in the subtree.
+    Their status on `end` is the latest `StatusEvent` effective on or before `end` (Person.status is the
+    projection of that history); people without any event count with their current status; people whose
+    events all come after `end` were not yet on the roster. `start` is not used (a roster is a snapshot) but
+    kept so every app's summary has the same signature.
+
+    Returns full / probationary / members (the two together), pipeline (申请人 + 积极分子 + 发展对象), and
+    by_status: every status with its count (zeros included).
+    """
+    from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, When
+
+    from .models import OrgMembership, StatusEvent
+
+    active = OrgMembership.objects.filter(org__path__startswith=org.path, started_on__lte=end).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=end))
+    no_history = ~Exists(OrgMembership.objects.filter(person=OuterRef("pk")))
+    people = Person.objects.filter(Q(pk__in=active.values("person_id")) | (Q(org__path__startswith=org.path)
+                                                                          & no_history))
+    last = (StatusEvent.objects.filter(person=OuterRef("pk"), effective_on__lte=end)
+            .order_by("-effective_on", "-id").values("status")[:1])
+    has_events = Exists(StatusEvent.objects.filter(person=OuterRef("pk")))
+    rows = (people.annotate(at_end=Case(When(has_events, then=Subquery(last)), default=F("status")))
+            .values("at_end").annotate(n=Count("id")).order_by())
+    counts = {row["at_end"]: row["n"] for row in rows if row["at_end"]}
+    by_status = [{"key": key, "label": label, "count": counts.get(key, 0)} for key, label in Status.choices]
+    full, probationary = counts.get(Status.FULL, 0), counts.get(Status.PROBATIONARY, 0)
+    return {"org": org, "on": end, "full": full, "probationary": probationary, "members": full + probationary,
+            "pipeline": sum(counts.get(s, 0) for s in (Status.APPLICANT, Status.ACTIVIST, Status.CANDIDATE)),
+            "by_status": by_status}

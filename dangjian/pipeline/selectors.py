@@ -117,3 +117,31 @@ def double_training(user, org):
 
 def _share(part, whole):
     return round(100 * part / whole) if whole else None
+
+
+# The steps whose date the year-end report counts: 递交入党申请书, 确定入党积极分子, 确定发展对象,
+# 上级党委审批 (接收预备党员), 上级党委审批 (转正).
+SUMMARY_STEPS = {1: "applications", 3: "activists", 7: "candidates", 17: "admitted", 24: "confirmed"}
+
+
+def summary(org, start, end):
+    """发展党员 figures for files of `org`'s subtree, events dated start..end (inclusive). Two queries.
+
+    applications (step ①), activists (③), candidates (⑦ 发展对象), admitted (⑰ approval as 预备党员),
+    confirmed (㉔ approval of 转正): files with that step dated in the period; extended / cancelled / withdrawn:
+    files whose 延长预备期 decision, 取消预备党员资格 or 撤回/终止 is dated in the period; open_at_end: files
+    opened on or before `end` and not closed by then (still open, or closed after `end` — a cancelled or
+    withdrawn file counts as closed on its date; a completed file stays counted only while still open).
+    """
+    rows = (DevelopmentStep.objects.filter(file__org__path__startswith=org.path, number__in=list(SUMMARY_STEPS),
+                                           date__gte=start, date__lte=end)
+            .values("number").annotate(n=Count("file", distinct=True)).order_by())
+    result = dict.fromkeys(SUMMARY_STEPS.values(), 0)
+    for row in rows:
+        result[SUMMARY_STEPS[row["number"]]] = row["n"]
+    files = DevelopmentFile.objects.filter(org__path__startswith=org.path)
+    result.update(files.aggregate(
+        extended=Count("id", filter=Q(extension_decided_on__gte=start, extension_decided_on__lte=end)),
+        cancelled=Count("id", filter=Q(cancelled_on__gte=start, cancelled_on__lte=end)),
+        withdrawn=Count("id", filter=Q(withdrawn_on__gte=start, withdrawn_on__lte=end))))
+    return {"org": org, "start": start, "end": end, **result}

@@ -77,3 +77,46 @@ class ReportJob(models.Model):
         if not self.total:
             return 0
         return min(99, int(self.done * 100 / self.total))
+
+
+class ReportDraftQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Drafts of organisations in the user's scope (a draft is shared by the organisation's writers)."""
+        from dangjian.core.scoping import scope_q
+
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(scope_q(user, "org__path"))
+
+
+class ReportDraft(models.Model):
+    """The secretary's text of a summary report (工作总结) for one organisation and period: one text per section
+    (`sections` = {section key: text}). The figures are never stored here: they are counted from the records
+    each time the report is shown or generated."""
+
+    org = models.ForeignKey("orgs.Organisation", on_delete=models.CASCADE, related_name="report_drafts",
+                            verbose_name="组织")
+    start = models.DateField("起始日期")
+    end = models.DateField("截止日期")
+    title = models.CharField("标题", max_length=200, blank=True)
+    sections = models.JSONField("各部分文字", default=dict, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="修改人")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    objects = ReportDraftQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "工作总结草稿"
+        verbose_name_plural = "工作总结草稿"
+        ordering = ["-updated_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "start", "end"], name="reports_one_draft_per_period",
+                                    violation_error_message="该组织此期间的工作总结草稿已存在"),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="reports_draft_end_after_start",
+                                   violation_error_message="截止日期不能早于起始日期"),
+        ]
+
+    def __str__(self):
+        return f"{self.org} {self.start}—{self.end} 工作总结"
