@@ -107,6 +107,11 @@ def test_the_person_stays_on_the_senders_roster_until_accepted(tree, people, cli
     client.force_login(people["school_admin"])
     page = client.get(reverse("members:detail", args=[person.pk])).content.decode()
     assert "转出中" in page and reverse("transfers:detail", args=[t.pk]) in page
+    roster = client.get(reverse("members:roster"), {"q": person.name}).content.decode()
+    assert "转出中</span>" in roster
+    t.state = State.RETURNED
+    t.save(update_fields=["state"])
+    assert "转出中</span>" not in client.get(reverse("members:roster"), {"q": person.name}).content.decode()
     # The receiver sees the transfer but not the person's record until acceptance.
     assert not Person.objects.visible_to(people["branch_b"]).filter(pk=person.pk).exists()
     assert Transfer.objects.visible_to(people["branch_b"]).filter(pk=t.pk).exists()

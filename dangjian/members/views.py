@@ -24,8 +24,10 @@ EDIT_FIELDS = ["name", "gender", "ethnicity", "birth_date", "education", "occupa
 def roster(request):
     if not scoping.has_party_scope(request.user):
         raise PermissionDenied("您没有查看名册的权限")
+    from dangjian.transfers.selectors import with_transfer_mark  # transfers builds on members
+
     people, filters = selectors.roster_queryset(request.user, request.GET)
-    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    page = Paginator(with_transfer_mark(people), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

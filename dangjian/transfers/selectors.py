@@ -19,6 +19,13 @@ from .models import ContactLoss, Kind, State, Transfer
 TABS = [("pending", "转接中"), ("out", "转出"), ("in", "转入"), ("all", "全部")]
 
 
+def with_transfer_mark(people):
+    """`people` annotated with `in_transfer`: an open transfer out (转出中) exists. A subquery, not a query."""
+    from django.db.models import Exists, OuterRef
+
+    return people.annotate(in_transfer=Exists(Transfer.objects.filter(person=OuterRef("pk"), state=State.PENDING)))
+
+
 def transfers_for(user):
     return Transfer.objects.visible_to(user).select_related("person", "from_org", "to_org")
 
