@@ -18,7 +18,7 @@ def _party_menu(user):
         ("考评", [("党员积分", "points:home"), ("述职评议", "appraisal:home")]
          + ([("廉政建设", "integrity:home")] if has_access(user) else [])),
         ("合规检查", "compliance:matrix"),
-        ("统计报告", [("工作总结", "reports:summary"), ("党内统计", "reports:stats_index"),
+        ("统计报告", [("党建驾驶舱", "reports:dashboard"), ("工作总结", "reports:summary"), ("党内统计", "reports:stats_index"),
                   ("我的报告任务", "reports:job_list")]),
     ]
 

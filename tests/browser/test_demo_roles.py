@@ -33,9 +33,9 @@ def status_of(page, path):
 
 
 @pytest.mark.parametrize("username,menu,allowed,refused", [
-    ("district_viewer", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
-    ("district_admin", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
-    ("discipline", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查"], ["/members/"], ["/members/import/", "/members/new/"]),
+    ("district_viewer", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查", "统计报告"], ["/orgs/", "/members/"], ["/accounts/users/", "/audit/", "/rules/"]),
+    ("district_admin", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查", "统计报告"], ["/orgs/", "/members/", "/members/import/"], ["/audit/"]),
+    ("discipline", ["工作台", "组织", "党员", "组织生活", "党费", "服务与先锋", "考评", "合规检查", "统计报告"], ["/members/"], ["/members/import/", "/members/new/"]),
     ("member", ["工作台", "我的档案", "组织生活", "民主评议", "党费", "我的积分"], [], ["/orgs/", "/members/", "/members/import/", "/audit/"]),
     ("sysadmin", ["工作台", "系统设置"], ["/rules/"], ["/orgs/", "/members/", "/accounts/users/", "/audit/"]),
     ("secadmin", ["工作台", "用户与角色"], ["/accounts/users/"], ["/orgs/", "/members/", "/audit/", "/rules/"]),
