@@ -55,7 +55,7 @@ class Cell:
         Ends with "org=" (ids, type codes and ISO dates need no escaping)."""
         if self.status == MET:
             return (f"{self.links[0]}?type={self.meeting_type}"
-                    f"&from={self.period.start}&to={self.period.end}&org=")
+                    f"&start={self.period.start}&end={self.period.end}&org=")
         if self.status == NA:
             return ""
         return f"{self.links[1]}?type={self.meeting_type}&org="

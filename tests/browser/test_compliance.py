@@ -59,7 +59,7 @@ def test_recording_this_months_committee_meeting_turns_the_cell_green(page, phon
     assert cell.get_attribute("data-month-status") == "met"
     assert "cm-met" in cell.get_attribute("class")
     href = cell.locator("a").get_attribute("href")
-    assert href.startswith(f"/life/?type=committee&from={today:%Y-%m}-01&to=") and href.endswith(f"&org={branch.pk}")
+    assert href.startswith(f"/life/?type=committee&start={today:%Y-%m}-01&end=") and href.endswith(f"&org={branch.pk}")
     shot(page, "compliance-matrix-1366")
 
     page.goto(f"{page.base}/rules/matrix/?org={tree['school_a'].pk}&year={today.year}")
