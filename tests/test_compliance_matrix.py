@@ -63,7 +63,7 @@ def test_monthly_type_view_is_green_where_held_and_red_where_missed(sec_client, 
     assert statuses(row) == ["met", "met", "missed", "missed", "met"] + ["missed"] * 7
     assert row.percent == 25  # 3 of 12 periods
     assert row.cells[0].url_for(branch.pk) == f"/life/?type=committee&start={LAST_YEAR}-01-01&end={LAST_YEAR}-01-31&org={branch.pk}"
-    assert f'href="/life/?type=committee&amp;from={LAST_YEAR}-01-01&amp;to={LAST_YEAR}-01-31&amp;org={branch.pk}"' in response.content.decode()
+    assert f'href="/life/?type=committee&amp;start={LAST_YEAR}-01-01&amp;end={LAST_YEAR}-01-31&amp;org={branch.pk}"' in response.content.decode()
     assert row.cells[2].url_for(branch.pk) == f"/life/new/?type=committee&org={branch.pk}"
 
 
