@@ -105,3 +105,25 @@ def test_query_count_does_not_grow_with_the_data(tree, django_assert_num_queries
     seed(tree, random.Random(3), n=40)
     with django_assert_num_queries(7):
         selectors.summary(tree["school_a"], START, END)
+
+
+def test_the_secretary_lectures_figure_links_to_exactly_those_meetings(tree, client):
+    from django.urls import reverse
+
+    from dangjian.orgs.models import Role
+    from dangjian.reports import figures
+    from tests.factories import make_user
+
+    seed(tree, random.Random(11))
+    org = tree["school_a"]
+    report = figures.collect(org, START, END)
+    figure = next(f for section in report.sections for f in section.figures if f.key == "meetings.secretary_lectures")
+    assert "secretary=1" in figure.url
+    client.force_login(make_user(role=Role.SECRETARY, org=org))
+    filtered, filters = selectors.meeting_list(make_user(role=Role.VIEWER, org=org),
+                                               {"org": str(org.pk), "secretary": "1", "status": "held",
+                                                "start": START.isoformat(), "end": END.isoformat()})
+    assert filters["secretary"] and filtered.count() == figure.value
+    assert all(m.type == MeetingType.LECTURE and m.by_secretary for m in filtered)
+    page = client.get(figure.url).content.decode()
+    assert "仅书记讲党课" in page

@@ -48,7 +48,7 @@ def scoped_orgs(user):
 def meeting_list(user, params):
     """(queryset, filters) for the list page; bad filter values are ignored."""
     qs = meetings_for(user).select_related("org")
-    filters = {"org": None, "type": "", "status": "", "start": None, "end": None, "q": ""}
+    filters = {"org": None, "type": "", "status": "", "start": None, "end": None, "q": "", "secretary": False}
     org_id = params.get("org")
     if org_id and str(org_id).isdigit():
         org = Organisation.objects.visible_to(user).filter(pk=org_id).first()
@@ -58,6 +58,9 @@ def meeting_list(user, params):
     if params.get("type") in MeetingType.values:
         filters["type"] = params["type"]
         qs = qs.filter(type=filters["type"])
+    if params.get("secretary") == "1":  # 书记讲党课 (the reports count them apart)
+        filters["secretary"] = True
+        qs = qs.filter(type=MeetingType.LECTURE, by_secretary=True)
     if params.get("status") in Meeting.Status.values:
         filters["status"] = params["status"]
         qs = qs.filter(status=filters["status"])

@@ -201,7 +201,8 @@ def _meetings(org, start, end, lifefig):
     figures = [s.add(kind, "党总支（党委）会" if kind == MeetingType.UPPER_COMMITTEE else by_type[kind]["label"],
                      by_type[kind]["count"], "次", meetings_url(kind)) for kind in MEETING_ORDER]
     secretary = s.add("secretary_lectures", "书记讲党课", lifefig["meetings"]["secretary_lectures"], "次",
-                      meetings_url(MeetingType.LECTURE))
+                      link("life:meetings", org=org.pk, type=MeetingType.LECTURE, secretary=1, status="held",
+                           start=start, end=end))
     att = lifefig["attendance"]
     person_times = s.add("person_times", "参会党员", att["present"], "人次",
                          link("life:meetings", org=org.pk, status="held", start=start, end=end))
