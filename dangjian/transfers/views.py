@@ -89,7 +89,11 @@ def proposals(request):
 @require_http_methods(["GET", "POST"])
 def transfer_out(request, pk):
     person = _person(request, pk)
-    form = OutForm(request.POST or None, targets=selectors.target_orgs().exclude(pk=person.org_id))
+    # The choices leave out the member's own organisation; a submitted form accepts it so that the service
+    # refuses it with the rule named (a stale page), not with a generic "invalid choice".
+    targets = selectors.target_orgs()
+    form = OutForm(request.POST or None,
+                   targets=targets if request.method == "POST" else targets.exclude(pk=person.org_id))
 
     def save(data):
         return services.transfer_out(actor=request.user, person=person, **data)
@@ -121,8 +125,9 @@ def transfer_in(request):
 @require_http_methods(["GET", "POST"])
 def transfer_within(request, pk):
     person = _person(request, pk)
-    targets = selectors.writable_orgs(request.user).exclude(pk=person.org_id)
-    form = WithinForm(request.POST or None, targets=targets)
+    writable = selectors.writable_orgs(request.user)
+    targets = writable.exclude(pk=person.org_id)
+    form = WithinForm(request.POST or None, targets=writable if request.method == "POST" else targets)
     preview = None
     target = None
     if form.is_bound and form.is_valid():
