@@ -7,6 +7,7 @@ to his line, so he sees the lists (his own records only) and none of the objects
 
 from datetime import date
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dangjian.life import services
@@ -37,6 +38,20 @@ def extend_ctx(ctx):
                                                           starts_on=today, due_on=today)
         ctx[f"log_{scope}"] = StudyLog.objects.create(person=ctx[f"person_{scope}"], task=ctx[f"task_{scope}"],
                                                       date=today, hours=1)
+        ctx[f"attachment_{scope}"] = services.attachment_add(actor=user, meeting=held, kind="photo", upload=png())
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def png(name="会场.png"):
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def fresh_attachment(c, s):
+    attachment = services.attachment_add(actor=c["life_writers"][s], meeting=c[f"meeting_{s}"], kind="signin",
+                                         upload=png("签到表.png"))
+    return {"attachment_id": attachment.pk}
 
 
 def key(name, param):
@@ -92,6 +107,11 @@ EXPECT = {
     "meetings_vote_add": Case(api_write(201), MEETING, body={"kind": "decision", "subject": "一般决议", "yes": 0,
                                                             "no": 0, "abstain": 0}),
     "votes_detail": Case(api_read(), key("vote", "vote_id")),
+    "meetings_attachments": Case(api_read(), MEETING),
+    "meetings_attachment_add": Case(api_write(201), MEETING, body={"kind": "photo"},
+                                    files=lambda c, s: {"file": png()}),
+    "meetings_attachment_download": Case(api_read(), key("attachment", "attachment_id")),
+    "meetings_attachment_delete": Case(api_write(), fresh_attachment),
     "study_tasks_list": Case(member_list()),
     "study_tasks_create": Case(api_create(), body=org_body(lambda c, s: {
         "title": "学习新党章", "starts_on": TODAY(c, s), "due_on": TODAY(c, s), "expected_hours": "2"}), scoped=True),

@@ -1,11 +1,15 @@
 """API permission-matrix rows for the service app (see tests/test_api_permissions.py).
 
 "in": records of branch_a2 (inside school_a, where the org roles sit); "out": records of school_b (the records
-are the page matrix's, tests/matrix_service.py). Deletes get a fresh record for each call."""
+are the page matrix's, tests/matrix_service.py). Deletes get a fresh record for each call; photo deletes a fresh
+photo of the scope's activity."""
 
 import itertools
 
-from tests.matrix_service import DAY, extend_ctx, fresh, key  # noqa: F401 - extend_ctx is this module's too
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.matrix_service import DAY, fresh, key
+from tests.matrix_service import extend_ctx as records_ctx
 from tests.test_api_permissions import Case, api_create, api_list, api_read, api_write
 
 
@@ -47,3 +51,29 @@ for _op, (_name, _param, _create, _patch) in KINDS.items():
         f"{_op}_update": Case(api_write(), _key(_name, _param), body=_patch),
         f"{_op}_delete": Case(api_write(), _fresh(_name, _param)),
     }
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def png(name="活动.png"):
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def add_photo(c, s):
+    from dangjian.service import services
+
+    return services.photo_add(actor=c["service_writers"][s], activity=c["service"][s]["activity"], upload=png())
+
+
+def extend_ctx(ctx):
+    records_ctx(ctx)
+    for scope in ("in", "out"):
+        ctx[f"service_photo_{scope}"] = add_photo(ctx, scope)
+
+
+EXPECT |= {
+    "service_photos_list": Case(api_read(), _key("activity", "activity_id")),
+    "service_photos_add": Case(api_write(201), _key("activity", "activity_id"), files=lambda c, s: {"file": png()}),
+    "service_photos_download": Case(api_read(), lambda c, s: {"photo_id": c[f"service_photo_{s}"].pk}),
+    "service_photos_delete": Case(api_write(), lambda c, s: {"photo_id": add_photo(c, s).pk}),
+}

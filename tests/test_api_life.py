@@ -459,3 +459,93 @@ def test_signin_marks_the_member_present_once_and_refuses_others(client, tree):
     forged = call(client, "post", "/life/signin", token_for(user), body={"token": token[:-2] + "xx"})
     assert forged.status_code == 422 and "token" in forged.json()["errors"]
     assert call(client, "post", "/life/signin", None, body={"token": token}).status_code == 401
+
+
+# --- attachments of a meeting (签到表, photos) ---------------------------------------------------
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def upload(client, token, meeting, kind="photo", content=PNG, name="会场照片.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    files = {"file": SimpleUploadedFile(name, content)} if content is not None else {}
+    return call(client, "post", f"/meetings/{meeting.pk}/attachments", token, body={"kind": kind} if kind else {},
+                files=files)
+
+
+def test_meeting_photo_upload_list_download_delete_through_the_services(client, tree, sec, sec_user, media):
+    from dangjian.life.models import Attachment
+
+    me = member(tree["branch_a1"])
+    member_token = token_for(make_user("life_att_member", Role.MEMBER, tree["branch_a1"], person=me))
+    meeting = services.meeting_record(actor=sec_user, org=tree["branch_a1"], type="assembly", theme="主题党日",
+                                      date=TODAY)
+    response = upload(client, sec, meeting)
+    assert response.status_code == 201, response.content
+    photo = response.json()
+    assert photo["kind"] == "photo" and photo["kind_label"] == "照片" and photo["name"] == "会场照片.png"
+    assert photo["content_type"] == "image/png" and photo["size"] == len(PNG) and photo["uploaded_by"] == "life_api_sec"
+    stored = Attachment.objects.get()
+    assert stored.pk == photo["id"] and stored.meeting_id == meeting.pk
+    assert audit_rows("life.attachment", event="create", object_id=str(stored.pk)).exists()
+    listed = call(client, "get", f"/meetings/{meeting.pk}/attachments", sec).json()
+    assert listed["count"] == 1 and listed["items"] == [photo]
+    # Whoever reads the meeting downloads it: a viewer above, the member expected at it; an outsider does not.
+    viewer = token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    for token in (viewer, member_token):
+        download = call(client, "get", photo["download"], token)
+        assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
+        assert download["Content-Disposition"].startswith("attachment")
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    assert call(client, "get", photo["download"], outsider).status_code == 404
+    assert call(client, "get", f"/meetings/{meeting.pk}/attachments", outsider).status_code == 404
+    # Readers may not upload or delete (403); outsiders see nothing (404).
+    for token in (viewer, member_token):
+        assert upload(client, token, meeting).status_code == 403
+        assert call(client, "delete", f"/meeting-attachments/{stored.pk}", token).status_code == 403
+    assert upload(client, outsider, meeting).status_code == 404
+    assert call(client, "delete", f"/meeting-attachments/{stored.pk}", outsider).status_code == 404
+    assert Attachment.objects.count() == 1
+    deleted = call(client, "delete", f"/meeting-attachments/{stored.pk}", sec)
+    assert deleted.status_code == 200 and deleted.json() == {"id": stored.pk, "deleted": True}
+    assert not Attachment.objects.exists()
+    assert audit_rows("life.attachment", event="delete", object_id=str(stored.pk), changes__meeting=meeting.pk).exists()
+    assert call(client, "get", photo["download"], sec).status_code == 404
+
+
+@pytest.mark.parametrize("kind, content, name, errors", [
+    ("photo", b"MZ\x90\x00 not an image", "会场照片.png", {"file": ["只能上传 JPEG、PNG 图片或 PDF 文件。"]}),
+    ("photo", b"", "空.png", {"file": ["文件为空。"]}),
+    ("video", PNG, "会场照片.png", {"kind": ["取值无效，可选值：signin、photo、other"]}),
+    (None, PNG, "会场照片.png", {"kind": ["此项为必填项。"]}),
+    ("photo", None, None, {"file": ["此项为必填项。"]}),
+])
+def test_a_bad_upload_is_422_with_a_chinese_field_error_and_nothing_is_stored(client, tree, sec, sec_user, media,
+                                                                             kind, content, name, errors):
+    from dangjian.life.models import Attachment
+
+    meeting = services.meeting_record(actor=sec_user, org=tree["branch_a2"], type="assembly", theme="支部大会",
+                                      date=TODAY)
+    response = upload(client, sec, meeting, kind=kind, content=content, name=name)
+    assert response.status_code == 422, response.content
+    got = response.json()["errors"]
+    assert got.keys() == errors.keys()
+    assert all(message.startswith(errors[field][0].rstrip("。")) for field, (message,) in got.items())
+    assert not Attachment.objects.exists() and not audit_rows("life.attachment").exists()
+
+
+def test_a_cancelled_meeting_takes_no_attachment(client, tree, sec, sec_user, media):
+    from dangjian.life.models import Attachment
+
+    planned = services.meeting_plan(actor=sec_user, org=tree["branch_a2"], type="assembly", theme="支部大会",
+                                    date=TODAY + timedelta(days=3))
+    services.meeting_cancel(actor=sec_user, meeting=planned, reason="改期")
+    response = upload(client, sec, planned, kind="signin")
+    assert response.status_code == 422 and response.json()["detail"] == "已取消的会议不能上传附件。"
+    assert not Attachment.objects.exists()

@@ -35,8 +35,9 @@ def error_response(status, detail, errors=None, headers=None):
 # --- schema validation (pydantic) → Chinese ------------------------------------------------
 
 def _expected(ctx):
-    expected = (ctx or {}).get("expected", "")
-    return str(expected).replace("'", "")
+    """pydantic's "'a', 'b' or 'c'" as "a、b、c"."""
+    expected = str((ctx or {}).get("expected", "")).replace("'", "")
+    return "、".join(part.strip() for part in expected.replace(" or ", ", ").split(",") if part.strip())
 
 
 def pydantic_message(error):

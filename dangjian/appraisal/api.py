@@ -1,20 +1,23 @@
 """API of the appraisal app (述职评议): scoring forms with their ranking, and secretaries' reports with their
-scores. Read only; the same scope as the pages (forms issued in or above the user's scope; reports of
-organisations in it; the individual score sheets only for readers of the form's organisation)."""
+scores; scoring a report (the score page's service, `services.sheet_save`). The same scope as the pages (forms
+issued in or above the user's scope; reports of organisations in it; the individual score sheets only for readers
+of the form's organisation; scoring only for writers of the form's organisation — the level above)."""
 
 from datetime import date
 
-from ninja import Field, Query, Router, Schema
+from django.core.exceptions import ValidationError
+from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref_dict, require_party_scope
-from dangjian.api.schemas import MAX_ID, ErrorOut, Page, Paging, Ref
+from dangjian.api.errors import django_errors
+from dangjian.api.schemas import MAX_ID, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 
-from . import selectors
-from .models import Report
+from . import selectors, services
+from .models import Report, Sheet
 
 router = Router(tags=["述职评议"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ItemOut(Schema):
@@ -121,3 +124,65 @@ def appraisal_reports_detail(request, report_id: int):
             "person": ref_dict(report.person), "text": report.text, "submitted_on": report.submitted_on,
             "attachments": [a.original_name for a in report.attachments.order_by("id")],
             "result": _rank_dict(result), "sheets": sheets}
+
+
+# --- scoring ---------------------------------------------------------------------------------
+
+# A score as JSON number or text ("8.5"); the service checks it (0..the item's full marks, one decimal).
+Score = int | float | Text(10)
+
+
+class SheetIn(In):
+    marks: dict[Id, Score] = Field(..., description="评分项目 id → 得分（0 至该项满分，最多一位小数），每个项目都须评分")
+    comment: Text(500) = Field("", description="评语")
+
+
+class MyMarkOut(Schema):
+    item_id: int
+    item: str
+    max_score: str
+    score: str
+
+
+class MySheetOut(Schema):
+    id: int
+    report_id: int
+    scorer: str
+    comment: str
+    total: str
+    marks: list[MyMarkOut]
+    result: RankOut = Field(..., description="评分后该述职报告的平均分、名次和等次")
+
+
+def _sheet_errors(exc):
+    """The service keys a score by the page's field (item_<id>); the body keys it marks.<id>. Other errors (the
+    conflict of a second sheet, with its code) pass through unchanged."""
+    errors = django_errors(exc)
+    if not any(key.startswith("item_") for key in errors):
+        return exc
+    return ValidationError({f"marks.{key.removeprefix('item_')}" if key.startswith("item_") else key: messages
+                            for key, messages in errors.items()})
+
+
+@router.put("/appraisal/reports/{report_id}/sheet", response={200: MySheetOut, 201: MySheetOut, **ERRORS},
+            summary="为述职报告评分")
+def appraisal_sheets_save(request, report_id: int, payload: SheetIn):
+    """与评分页面相同的服务：仅评分表所属组织（上级党组织）的组织管理员、书记；每个评分项目都须评分，得分在0至该项满分之间
+    （最多一位小数），否则 422（errors 的键为 marks.项目编号）。每位评分人一份评分：第一次提交新建（201），再次提交修改
+    本人的评分（200，修改前后记入审计）。"""
+    report = get_object(request, Report.objects.select_related("form__org", "org", "person"), report_id)
+    if not services.can_score(request.user, report):
+        scoping.deny(request, "appraisal.sheet", report_id, forbidden=True)
+    existed = Sheet.objects.filter(report=report, scorer=request.user).exists()
+    try:
+        sheet = services.sheet_save(actor=request.user, report=report, marks=payload.marks, comment=payload.comment)
+    except ValidationError as exc:
+        raise _sheet_errors(exc) from None
+    marks = sorted(sheet.marks.select_related("item"), key=lambda m: (m.item.order, m.item_id))
+    reports, _, _ = selectors.ranking(report.form)
+    result = next(r for r in reports if r.pk == report.pk)
+    body = {"id": sheet.pk, "report_id": report.pk, "scorer": request.user.username, "comment": sheet.comment,
+            "total": str(sum((m.score for m in marks), 0)), "result": _rank_dict(result),
+            "marks": [{"item_id": m.item_id, "item": m.item.name, "max_score": str(m.item.max_score),
+                       "score": str(m.score)} for m in marks]}
+    return Status(200 if existed else 201, body)

@@ -1,7 +1,8 @@
 """API of the life app: meetings (with attendance and votes), study tasks and study logs.
 
 Reads use the pages' scoping (dangjian.life.selectors: meetings_for, tasks_for); writes call the services in
-dangjian.life.services, exactly as the pages do. Attachments (file uploads) and QR sign-in stay in the UI.
+dangjian.life.services, exactly as the pages do — including a meeting's attachments (签到表, photos, other files:
+multipart upload with the page's checks, download, delete) and QR sign-in.
 """
 
 import datetime as dt
@@ -12,17 +13,19 @@ from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from ninja import Field, Query, Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import BeforeValidator, WithJsonSchema
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_write_scope
 from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
-from dangjian.core import scoping
+from dangjian.core import scoping, uploads
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import Attendance, Meeting, MeetingType, StudyLog, Vote
+from .models import Attachment, Attendance, Meeting, MeetingType, StudyLog, Vote
 
 router = Router(tags=["组织生活"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -506,6 +509,75 @@ def votes_detail(request, vote_id: int):
     qs = Vote.objects.filter(meeting__in=selectors.meetings_for(request.user)).select_related("subject_person",
                                                                                              "meeting__org")
     return vote_dict(fetch(request, qs, vote_id, "life.vote"))
+
+
+# --- attachments of a meeting (签到表, photos, other files) -----------------------------------
+
+
+class MeetingAttachmentOut(Schema):
+    id: int
+    meeting_id: int
+    kind: Choice(Attachment.Kind)
+    kind_label: str
+    name: str = Field(..., description="文件名")
+    content_type: str
+    size: int = Field(..., description="字节数")
+    uploaded_by: str | None = Field(..., description="上传人账户")
+    uploaded_at: dt.datetime
+    download: str = Field(..., description="下载地址（GET，带令牌）")
+
+
+def attachment_dict(a):
+    return {"id": a.pk, "meeting_id": a.meeting_id, "kind": a.kind, "kind_label": a.get_kind_display(),
+            "name": a.original_name, "content_type": a.content_type, "size": a.size,
+            "uploaded_by": a.uploaded_by.username if a.uploaded_by_id else None, "uploaded_at": a.uploaded_at,
+            "download": reverse("api:meetings_attachment_download", kwargs={"attachment_id": a.pk})}
+
+
+def _attachment(request, attachment_id, *, write=False):
+    """The meeting page's fetch (views._get_attachment): the attachments of readable meetings; 404 outside
+    (audited), 403 without the write right on the meeting's organisation."""
+    qs = Attachment.objects.select_related("meeting__org", "uploaded_by").filter(
+        meeting__in=selectors.meetings_for(request.user))
+    return fetch(request, qs, attachment_id, "life.attachment", write=write, org_of=lambda a: a.meeting.org)
+
+
+@router.get("/meetings/{meeting_id}/attachments", response={200: Page[MeetingAttachmentOut], **ERRORS},
+            summary="会议附件")
+def meetings_attachments(request, meeting_id: int, paging: Query[Paging]):
+    """签到表、照片和其他附件，按上传先后排列。能查看该会议者均可查看和下载。"""
+    meeting = _meeting(request, meeting_id)
+    rows = meeting.attachments.select_related("uploaded_by").order_by("uploaded_at", "id")
+    return page(rows, paging, lambda items: [attachment_dict(a) for a in items])
+
+
+@router.post("/meetings/{meeting_id}/attachments", response={201: MeetingAttachmentOut, **ERRORS},
+             summary="上传会议附件（签到表、照片）")
+def meetings_attachment_add(request, meeting_id: int, kind: Form[Choice(Attachment.Kind)],  # type: ignore[valid-type]
+                            file: File[UploadedFile]):
+    """multipart/form-data：字段 kind（signin 签到表、photo 照片、other 其他）和 file（JPEG、PNG 图片或 PDF，按文件内容
+    判断，≤10 MB），与会议页面相同的检查；已取消的会议不能上传（422）。仅该会议组织的管理员、书记；记入审计。"""
+    meeting = _meeting(request, meeting_id, write=True)
+    attachment = services.attachment_add(actor=request.user, meeting=meeting, kind=kind, upload=file)
+    return Status(201, attachment_dict(attachment))
+
+
+@router.get("/meeting-attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载会议附件",
+            openapi_extra={"responses": {"200": {"description": "附件文件（作为下载，不在浏览器中打开）",
+                                                 "content": {"application/octet-stream": {
+                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+def meetings_attachment_download(request, attachment_id: int):
+    """能查看该会议者均可下载（党员：本人应到会的会议）。"""
+    found = _attachment(request, attachment_id)
+    return uploads.download_response(found.file, found.original_name, found.content_type)
+
+
+@router.delete("/meeting-attachments/{attachment_id}", response={200: DeletedOut, **ERRORS}, summary="删除会议附件")
+def meetings_attachment_delete(request, attachment_id: int):
+    """仅该会议组织的管理员、书记；记入审计。"""
+    found = _attachment(request, attachment_id, write=True)
+    services.attachment_remove(actor=request.user, attachment=found)
+    return {"id": attachment_id, "deleted": True}
 
 
 # --- study tasks -----------------------------------------------------------------------------

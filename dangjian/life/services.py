@@ -507,11 +507,11 @@ def attachment_add(*, actor, meeting, kind, upload):
 def attachment_remove(*, actor, attachment):
     meeting = _lock(attachment.meeting)
     _require_write(actor, meeting.org)
-    name, file_name = attachment.original_name, attachment.file.name
+    pk, name, file_name = attachment.pk, attachment.original_name, attachment.file.name
     storage = attachment.file.storage
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(file_name))
-    audit.record(actor=actor, event=audit.Event.DELETE, object_type="life.attachment", object_id=str(attachment.pk),
+    audit.record(actor=actor, event=audit.Event.DELETE, object_type="life.attachment", object_id=str(pk),
                  object_repr=f"附件：{name}", changes={"meeting": meeting.pk})
 
 

@@ -1,5 +1,6 @@
 """API of the service app: activities (with participants), 结对共建, 家访 and 慰问 — list, read, create, update,
-delete, through the same selectors and services as the pages. Photos and the restricted 困难职工档案 stay in the UI.
+delete, through the same selectors and services as the pages; an activity's photos (multipart upload with the
+page's checks, download, delete). The restricted 困难职工档案 stay in the UI.
 
 Each record kind gets its five operations from `crud()`: `<name>_list`, `_create`, `_detail`, `_update`,
 `_delete` under `/service/<path>`.
@@ -11,17 +12,21 @@ import inspect
 from decimal import Decimal
 from typing import Annotated
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from ninja import Field, Query, Router, Schema, Status
+from django.urls import reverse
+from ninja import Field, File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
+from dangjian.api.errors import django_errors
 from dangjian.api.schemas import MAX_ID, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
-from dangjian.core import scoping
+from dangjian.core import scoping, uploads
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import (Activity, ActivityKind, CareVisit, HomeVisit, MentorPair, Participant, PartnerKind,
+from .models import (Activity, ActivityKind, ActivityPhoto, CareVisit, HomeVisit, MentorPair, Participant, PartnerKind,
                      Partnership, RecipientKind, VisitCategory)
 
 router = Router(tags=["服务工作"])
@@ -360,3 +365,81 @@ crud(name="service_care_visits", path="care-visits", param="care_id", label="慰
      out=CareVisitOut, create_in=CareVisitIn, patch_in=CareVisitPatch, to_dict=care_dict,
      rows=_plain(selectors.care_list, "visitors"), create=services.care_visit_create,
      update=services.care_visit_update, delete=services.care_visit_delete, arg="care", refs=care_refs)
+
+
+# --- photos of an activity -------------------------------------------------------------------------
+
+
+class ActivityPhotoOut(Schema):
+    id: int
+    activity_id: int
+    name: str = Field(..., description="文件名")
+    content_type: str
+    size: int = Field(..., description="字节数")
+    uploaded_by: str | None = Field(..., description="上传人账户")
+    uploaded_at: dt.datetime
+    download: str = Field(..., description="下载地址（GET，带令牌）")
+
+
+def photo_dict(p):
+    return {"id": p.pk, "activity_id": p.activity_id, "name": p.original_name, "content_type": p.content_type,
+            "size": p.size, "uploaded_by": p.uploaded_by.username if p.uploaded_by_id else None,
+            "uploaded_at": p.uploaded_at,
+            "download": reverse("api:service_photos_download", kwargs={"photo_id": p.pk})}
+
+
+def _activity(request, activity_id, *, write=False):
+    return get_object(request, Activity.objects.select_related("org"), activity_id, write=write)
+
+
+def _photo(request, photo_id, *, write=False):
+    """The activity page's fetch (views._photo): photos of readable activities; 404 outside (audited), 403 without
+    the write right on the activity's organisation."""
+    found = (ActivityPhoto.objects.select_related("activity__org", "uploaded_by")
+             .filter(pk=photo_id, activity__in=Activity.objects.visible_to(request.user)).first()
+             if 1 <= photo_id <= MAX_ID else None)
+    if found is None:
+        scoping.deny(request, "service.activityphoto", photo_id)
+    if write and not scoping.can_write(request.user, found.activity.org):
+        scoping.deny(request, "service.activityphoto", photo_id, forbidden=True)
+    return found
+
+
+@router.get("/service/activities/{activity_id}/photos", response={200: Page[ActivityPhotoOut], **ERRORS},
+            summary="服务活动照片")
+def service_photos_list(request, activity_id: int, paging: Query[Paging]):
+    """能查看该活动者均可查看和下载，按上传先后排列。"""
+    activity = _activity(request, activity_id)
+    return page(activity.photos.select_related("uploaded_by").order_by("id"), paging,
+                lambda rows: [photo_dict(p) for p in rows])
+
+
+@router.post("/service/activities/{activity_id}/photos", response={201: ActivityPhotoOut, **ERRORS},
+             summary="上传服务活动照片")
+def service_photos_add(request, activity_id: int, file: File[UploadedFile]):
+    """multipart/form-data，字段 file：一张 JPEG 或 PNG 照片（按文件内容判断，≤10 MB，每个活动最多20张），与页面相同的
+    检查，否则 422（errors 的键为 file）。仅该活动组织的管理员、书记；记入审计。"""
+    activity = _activity(request, activity_id, write=True)
+    try:
+        photo = services.photo_add(actor=request.user, activity=activity, upload=file)
+    except ValidationError as exc:
+        # The page's field is "photos" (several files); the API takes one, as "file".
+        raise ValidationError({"file" if key == "photos" else key: messages
+                               for key, messages in django_errors(exc).items()}) from None
+    return Status(201, photo_dict(photo))
+
+
+@router.get("/service/photos/{photo_id}", response={200: bytes, **ERRORS}, summary="下载服务活动照片",
+            openapi_extra={"responses": {"200": {"description": "照片文件（作为下载，不在浏览器中打开）",
+                                                 "content": {"application/octet-stream": {
+                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+def service_photos_download(request, photo_id: int):
+    found = _photo(request, photo_id)
+    return uploads.download_response(found.file, found.original_name, found.content_type)
+
+
+@router.delete("/service/photos/{photo_id}", response={200: DeletedOut, **ERRORS}, summary="删除服务活动照片")
+def service_photos_delete(request, photo_id: int):
+    """仅该活动组织的管理员、书记；记入审计。"""
+    services.photo_remove(actor=request.user, photo=_photo(request, photo_id, write=True))
+    return {"id": photo_id, "deleted": True}

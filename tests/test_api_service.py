@@ -1,0 +1,96 @@
+"""Photos of a service activity over the API: the activity page's service (services.photo_add / photo_remove) with
+the same checks (JPEG/PNG judged by content, ≤10 MB, at most 20 per activity), scope and audit rows."""
+
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dangjian.core.models import AuditLog
+from dangjian.orgs.models import Role
+from dangjian.service import services
+from dangjian.service.models import ActivityPhoto
+from tests.factories import make_user
+from tests.test_api_permissions import call, token_for
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def world(tree):
+    writer = make_user(role=Role.SECRETARY, org=tree["school_a"])
+    activity = services.activity_create(actor=writer, org=tree["branch_a2"], kind="volunteer", title="社区义诊",
+                                        date=date(2025, 5, 20))
+    return {"writer": writer, "token": token_for(writer), "activity": activity}
+
+
+def audit_rows(event=None, **filters):
+    rows = AuditLog.objects.filter(object_type="service.activityphoto", **filters)
+    return rows.filter(event=event) if event else rows
+
+
+def upload(client, token, activity, content=PNG, name="义诊现场.png"):
+    files = {"file": SimpleUploadedFile(name, content)} if content is not None else {}
+    return call(client, "post", f"/service/activities/{activity.pk}/photos", token, files=files)
+
+
+def test_photo_upload_list_download_delete(client, tree, world):
+    activity = world["activity"]
+    response = upload(client, world["token"], activity, JPEG, "义诊现场.jpeg")
+    assert response.status_code == 201, response.content
+    photo = response.json()
+    assert photo["name"] == "义诊现场.jpg" and photo["content_type"] == "image/jpeg" and photo["size"] == len(JPEG)
+    assert photo["activity_id"] == activity.pk and photo["uploaded_by"] == world["writer"].username
+    stored = ActivityPhoto.objects.get()
+    assert audit_rows("create", object_id=str(stored.pk)).exists()
+    listed = call(client, "get", f"/service/activities/{activity.pk}/photos", world["token"]).json()
+    assert listed["count"] == 1 and listed["items"] == [photo]
+    assert call(client, "get", f"/service/activities/{activity.pk}", world["token"]).json()["photos"] == 1
+    viewer = token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    download = call(client, "get", photo["download"], viewer)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == JPEG
+    # A reader may not add or delete (403); another school sees nothing (404).
+    assert upload(client, viewer, activity).status_code == 403
+    assert call(client, "delete", f"/service/photos/{stored.pk}", viewer).status_code == 403
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    assert call(client, "get", photo["download"], outsider).status_code == 404
+    assert call(client, "get", f"/service/activities/{activity.pk}/photos", outsider).status_code == 404
+    assert upload(client, outsider, activity).status_code == 404
+    assert call(client, "delete", f"/service/photos/{stored.pk}", outsider).status_code == 404
+    assert ActivityPhoto.objects.count() == 1
+    deleted = call(client, "delete", f"/service/photos/{stored.pk}", world["token"])
+    assert deleted.status_code == 200 and deleted.json() == {"id": stored.pk, "deleted": True}
+    assert not ActivityPhoto.objects.exists()
+    assert audit_rows("delete", object_id=str(stored.pk)).exists()
+    assert call(client, "get", photo["download"], world["token"]).status_code == 404
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"%PDF-1.4 not a photo", "只能上传 JPEG 或 PNG 图片。"),
+    (b"", "文件为空。"),
+    (None, "此项为必填项。"),
+])
+def test_a_bad_photo_is_422_on_file_and_nothing_is_stored(client, world, content, message):
+    response = upload(client, world["token"], world["activity"], content)
+    assert response.status_code == 422, response.content
+    assert response.json()["errors"] == {"file": [message]}
+    assert not ActivityPhoto.objects.exists()
+    assert not audit_rows().exists()
+
+
+def test_the_twenty_first_photo_is_refused(client, world):
+    for _ in range(services.PHOTOS_MAX):
+        services.photo_add(actor=world["writer"], activity=world["activity"],
+                           upload=SimpleUploadedFile("a.png", PNG))
+    response = upload(client, world["token"], world["activity"])
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"file": [f"每个活动最多上传 {services.PHOTOS_MAX} 张照片。"]}
+    assert ActivityPhoto.objects.count() == services.PHOTOS_MAX
