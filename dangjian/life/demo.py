@@ -15,7 +15,8 @@ The seed-001 branch (新华小学党支部) gets its local rules as RuleOverride
 
 Attendance: every expected person gets a row (the roster is static: today's 党员 of the branch / group, committee
 members for 支委会, two people for a talk); mostly present, some on approved leave, a few absent. Meetings and attendance
-go in as raw rows with explicit ids: executemany on SQLite, COPY on PostgreSQL (bulk_create is ~10× slower here).
+go in as raw rows with explicit ids, in batches (memory stays flat at any size): executemany on SQLite, COPY on
+PostgreSQL (bulk_create is ~10× slower here).
 """
 
 import random
@@ -45,6 +46,7 @@ THEMES = {
     "group": ["党小组学习", "党小组集体备课研讨", "党小组交流思想"],
 }
 MONTHLY_GAP, QUARTERLY_GAP = 0.04, 0.03
+BATCH_ROWS = 500_000
 
 
 def _months(years):
@@ -64,15 +66,21 @@ def _last_complete_quarter():
 
 
 class _Plan:
-    """Meetings and their attendance as plain tuples, before anything is written."""
+    """Meetings and their attendance as plain tuples, written in batches of about BATCH_ROWS attendance rows so
+    memory stays flat at any size (a 100× district has tens of millions of attendance rows)."""
 
     def __init__(self, seed):
         self.rng = random.Random(f"dangjian-life-{seed}")
-        self.meetings = []      # dicts of Meeting fields
-        self.attendees = []     # per meeting: [(person_id, status, leave_approved)]
-        self.votes = []         # (meeting index, kind, subject, full-member ids, force_no_quorum)
+        self.meetings = []      # the current batch: tuples of Meeting fields (org_id, type, date, host_id, theme)
+        self.attendees = []     # per meeting of the batch: [(person_id, status, leave_approved)]
+        self.votes = []         # the batch's admission votes: (index in the batch, full-member ids)
+        self.pending = 0        # attendance rows in the batch
+        self.counts = {"meetings": 0, "attendance": 0, "votes": 0}
 
     def add(self, org, kind, day, people, *, host=None, absent=(), force_leave=()):
+        """Plan one held meeting; returns its index in the current batch (for `vote`)."""
+        if self.pending >= BATCH_ROWS:
+            self.flush()
         rng = self.rng
         rows = []
         for pid in people:
@@ -84,10 +92,21 @@ class _Plan:
                 roll = rng.random()
                 status = "present" if roll < 0.9 else "leave" if roll < 0.96 else "absent"
                 rows.append((pid, status, status == "leave"))
-        self.meetings.append({"org_id": org.pk, "type": kind, "date": day, "host_id": host,
-                              "theme": rng.choice(THEMES[kind])})
+        self.meetings.append((org.pk, kind, day, host, rng.choice(THEMES[kind])))
         self.attendees.append(rows)
+        self.pending += len(rows)
         return len(self.meetings) - 1
+
+    def vote(self, index, voters):
+        self.votes.append((index, voters))
+
+    def flush(self):
+        if self.meetings:
+            _write(self)
+        self.counts["meetings"] += len(self.meetings)
+        self.counts["attendance"] += self.pending
+        self.counts["votes"] += len(self.votes)
+        self.meetings, self.attendees, self.votes, self.pending = [], [], [], 0
 
 
 def extend(result, *, seed, years):
@@ -125,8 +144,9 @@ def extend(result, *, seed, years):
             for rule_id, frequency in SEED001_RULES.items()])
         local = {o.pk: SEED001_RULES for o in orgs if o.path.startswith(seed001.path)}
 
-    with_committee = [b for b in branches if len(seats[b.pk]) >= 2]
-    designated = next((b for b in with_committee if b is not seed001 and len(members_of[b.pk]) >= 8), None)
+    with_committee = {b.pk for b in branches if len(seats[b.pk]) >= 2}
+    designated = next((b for b in branches if b.pk in with_committee and b is not seed001
+                       and len(members_of[b.pk]) >= 8), None)
     absent3 = absent6 = None
     if designated is not None:
         plain = [pid for pid in members_of[designated.pk] if pid not in seats[designated.pk]]
@@ -176,7 +196,7 @@ def extend(result, *, seed, years):
             if date(ym[0], ym[1], 1) < branch.founded_on.replace(day=1) + relativedelta(months=1):
                 continue
             absent = absent_for(member_set, ym)
-            if branch in with_committee and due(frequency(branch, "life.committee", "monthly"), ym) \
+            if branch.pk in with_committee and due(frequency(branch, "life.committee", "monthly"), ym) \
                     and rng.random() > MONTHLY_GAP:
                 plan.add(branch, "committee", day(ym, 2, 8), seats[branch.pk], host=host, absent=absent)
             assembly_freq = frequency(branch, "life.assembly", "quarterly")
@@ -188,7 +208,7 @@ def extend(result, *, seed, years):
                 index = plan.add(branch, "assembly", day(ym, 12, 18), members, host=host, absent=absent,
                                  force_leave=leave)
                 if voters and (no_quorum or rng.random() < 0.2):
-                    plan.votes.append((index, set(voters)))
+                    plan.vote(index, set(voters))
             if due(frequency(branch, "life.lecture", "quarterly"), ym) and rng.random() > QUARTERLY_GAP:
                 plan.add(branch, "lecture", day(ym, 20, 26), members, host=host, absent=absent)
             if due(frequency(branch, "life.theme_day", "monthly"), ym) and rng.random() > MONTHLY_GAP:
@@ -212,23 +232,20 @@ def extend(result, *, seed, years):
             if rng.random() > MONTHLY_GAP:
                 plan.add(group, "group", day(ym, 13, 27), members, absent=absent_for(member_set, ym))
 
-    _write(plan)
-    counts = result.counts
-    counts["meetings"] = len(plan.meetings)
-    counts["attendance"] = sum(len(rows) for rows in plan.attendees)
-    counts["votes"] = len(plan.votes)
+    plan.flush()
+    result.counts.update(plan.counts)
 
 
 def _write(plan):
+    """Write one batch of the plan."""
     from .models import Attendance, Meeting, Vote
 
     ids = _reserve_ids(Meeting, len(plan.meetings))
-    names = ["id", "status", "start_time", "end_time", "place", "org", "type", "date", "host", "theme"]
     held, start, end, place = Meeting.Status.HELD.value, time(15, 30), time(17, 0), "党员活动室"
-    _insert(Meeting, names, ((pk, held, start, end, place, m["org_id"], m["type"], m["date"], m["host_id"], m["theme"])
-                             for pk, m in zip(ids, plan.meetings)))
+    _insert(Meeting, ["id", "org", "type", "date", "host", "theme", "status", "start_time", "end_time", "place"],
+            ((pk, *m, held, start, end, place) for pk, m in zip(ids, plan.meetings)))
     _insert(Attendance, ["meeting", "person", "status", "leave_approved"],
-            ((pk, pid, status, approved) for pk, rows in zip(ids, plan.attendees) for pid, status, approved in rows))
+            ((pk, *row) for pk, rows in zip(ids, plan.attendees) for row in rows))
 
     votes = []
     for index, voters in plan.votes:
@@ -263,37 +280,40 @@ def _insert(model, names, rows):
     """Raw bulk insert of tuples for the fields `names` (a foreign key by its field name, given as an id); every
     other column gets its model default (auto_now fields: now), so a field added later with a default does not
     break this. COPY on PostgreSQL, executemany in chunks elsewhere. Far faster than bulk_create for millions of
-    rows, which compiles every value of every row through the ORM."""
+    rows, which compiles every value of every row through the ORM. The columns are listed as `names` then the
+    defaulted ones, so a row is the given tuple plus one constant tuple (no per-field work)."""
     from django.utils import timezone
 
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and f.name not in names)]
-    position = {name: i for i, name in enumerate(names)}
+    by_name = {f.name: f for f in model._meta.concrete_fields}
+    given = [by_name[name] for name in names]
+    rest = [f for f in model._meta.concrete_fields if f.name not in names and not f.primary_key]
     now = timezone.now()
-    defaults = {}
-    for f in fields:
-        if f.name not in position:
-            value = now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False) else f.get_default()
-            defaults[f.name] = f.get_db_prep_save(value, connection)
+    defaults = tuple(
+        f.get_db_prep_save(now if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+                           else f.get_default(), connection) for f in rest)
     postgres = connection.vendor == "postgresql"
-    converters = {}
-    for f in fields:
-        if f.name in position and not postgres and f.get_internal_type() in ("DateField", "TimeField"):
-            converters[f.name] = lambda v, f=f: f.get_db_prep_save(v, connection)
-    plan = [(position[f.name], converters.get(f.name)) if f.name in position else (None, defaults[f.name])
-            for f in fields]
-
-    def values(row):
-        return tuple((conv(row[i]) if conv else row[i]) if i is not None else conv for i, conv in plan)
+    # SQLite stores dates and times as text: convert those columns (PostgreSQL's COPY adapts them itself).
+    convert = [] if postgres else [(i, f) for i, f in enumerate(given)
+                                   if f.get_internal_type() in ("DateField", "TimeField")]
+    if convert:
+        def values(row):
+            row = list(row)
+            for i, f in convert:
+                row[i] = f.get_db_prep_save(row[i], connection)
+            return (*row, *defaults)
+    else:
+        def values(row):
+            return row + defaults
 
     quote = connection.ops.quote_name
-    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
+    table, columns = quote(model._meta.db_table), ", ".join(quote(f.column) for f in given + rest)
     with connection.cursor() as cursor:
         if postgres:
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row(values(row))
+                    copy.write_row(row + defaults)
             return
-        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * (len(given) + len(rest)))})"
         chunk = []
         for row in rows:
             chunk.append(values(row))
