@@ -222,7 +222,10 @@ def summary(org, start, end):
                for key, label in MeetingType.choices]
     secretary_lectures = counts.get(MeetingType.LECTURE, {}).get("by_secretary", 0)
 
-    rows = Attendance.objects.filter(meeting__in=held.values("pk"))
+    # A join from the period's meetings, not `meeting IN (subquery)`: with the latter PostgreSQL scans every
+    # attendance row of the district at 10× (benchmarks/growth_bench.py --explain).
+    rows = Attendance.objects.filter(meeting__org__path__startswith=org.path, meeting__status=Meeting.Status.HELD,
+                                     meeting__date__gte=start, meeting__date__lte=end)
     present = Q(status=Attendance.Status.PRESENT)
     att_type = {row["meeting__type"]: row for row in rows.values("meeting__type").annotate(
         expected=Count("id"), present=Count("id", filter=present),
