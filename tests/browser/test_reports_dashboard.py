@@ -1,10 +1,11 @@
 """Browser: the district cockpit of the demo district draws its charts (canvases, ECharts series with data), a click
-on a school in the compliance heatmap opens that school's dashboard, a click there on a branch opens the branch's,
+on a school in the compliance heatmap opens that school's dashboard, from the school's dashboard its year-end report downloads as Word, a click on a branch opens the branch's,
 and at 375 px the charts stack without sideways scrolling. Screenshots go to /tmp/dashboard-screens/."""
 
 import io
 from pathlib import Path
 
+import docx
 import pytest
 from django.core.management import call_command
 
@@ -105,6 +106,24 @@ def test_the_district_dashboard_draws_its_charts_and_drills_down_to_a_school_and
     assert "青山区委教育工委" in page.locator("[data-testid=breadcrumbs]").inner_text()
     assert page.locator("[data-testid=ranking] tbody tr").count() >= 2
     screenshot(page, "dashboard-school-1366")
+
+    # The school's year-end report, from its dashboard: last school year's figures, downloaded as Word.
+    school_url = page.url
+    with page.expect_navigation():
+        page.click("[data-testid=dashboard-summary]")
+    assert school in page.inner_text("h1")
+    with page.expect_navigation():
+        page.click("text=2025—2026学年")
+    with page.expect_navigation():
+        page.click('[data-testid="summary-download"]')
+    page.wait_for_selector('[data-testid="job-download"]')
+    with page.expect_download() as info:
+        page.click('[data-testid="job-download"]')
+    assert info.value.suggested_filename.endswith(".docx")
+    text = "\n".join(p.text for p in docx.Document(info.value.path()).paragraphs)
+    assert school in text and "基本情况" in text
+    page.goto(school_url)
+    wait_for_charts(page)
 
     # ... whose heatmap rows are its branches: a click opens the branch, which has no ranking of its own.
     branch = heatmap_rows(page)[0]
