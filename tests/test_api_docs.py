@@ -30,6 +30,25 @@ def test_openapi_document_is_served_to_a_token_or_a_logged_in_user(client, tree)
     assert "201" in people["post"]["responses"] and "422" in people["post"]["responses"]
 
 
+def test_the_served_document_has_no_duplicate_keys(client, tree):
+    """Python's json reader keeps the last of two equal keys, but Swagger UI parses the document with js-yaml, which
+    refuses it ("duplicated mapping key") and draws nothing — e.g. a response declared as both 200 and "200"."""
+    import json
+
+    duplicates = []
+
+    def pairs(items):
+        keys = [key for key, _ in items]
+        duplicates.extend(key for key in set(keys) if keys.count(key) > 1)
+        return dict(items)
+
+    client.force_login(make_user("doc_dup", Role.VIEWER, tree["school_a"]))
+    document = json.loads(client.get("/api/openapi.json").content, object_pairs_hook=pairs)
+    assert not duplicates, duplicates
+    download = document["paths"]["/api/pipeline/attachments/{attachment_id}"]["get"]["responses"]["200"]
+    assert "application/octet-stream" in download["content"]
+
+
 def test_docs_page_loads_vendored_swagger_without_cdn_or_inline_script(client, tree):
     client.force_login(make_user("doc_user2", Role.VIEWER, tree["school_a"]))
     response = client.get("/api/docs")

@@ -563,7 +563,7 @@ def meetings_attachment_add(request, meeting_id: int, kind: Form[Choice(Attachme
 
 
 @router.get("/meeting-attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载会议附件",
-            openapi_extra={"responses": {"200": {"description": "附件文件（作为下载，不在浏览器中打开）",
+            openapi_extra={"responses": {200: {"description": "附件文件（作为下载，不在浏览器中打开）",
                                                  "content": {"application/octet-stream": {
                                                      "schema": {"type": "string", "format": "binary"}}}}}})
 def meetings_attachment_download(request, attachment_id: int):

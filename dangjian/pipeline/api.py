@@ -400,7 +400,7 @@ def _attachment(request, attachment_id, *, write=False):
 
 
 @router.get("/pipeline/attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载步骤附件",
-            openapi_extra={"responses": {"200": {"description": "附件文件（作为下载，不在浏览器中打开）",
+            openapi_extra={"responses": {200: {"description": "附件文件（作为下载，不在浏览器中打开）",
                                                  "content": {"application/octet-stream": {
                                                      "schema": {"type": "string", "format": "binary"}}}}}})
 def pipeline_attachments_download(request, attachment_id: int):

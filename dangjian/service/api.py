@@ -430,7 +430,7 @@ def service_photos_add(request, activity_id: int, file: File[UploadedFile]):
 
 
 @router.get("/service/photos/{photo_id}", response={200: bytes, **ERRORS}, summary="下载服务活动照片",
-            openapi_extra={"responses": {"200": {"description": "照片文件（作为下载，不在浏览器中打开）",
+            openapi_extra={"responses": {200: {"description": "照片文件（作为下载，不在浏览器中打开）",
                                                  "content": {"application/octet-stream": {
                                                      "schema": {"type": "string", "format": "binary"}}}}}})
 def service_photos_download(request, photo_id: int):
