@@ -19,7 +19,7 @@ from ninja.files import UploadedFile
 from pydantic import BeforeValidator, WithJsonSchema
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_write_scope
-from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text, file_download
 from dangjian.core import scoping, uploads
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -562,10 +562,7 @@ def meetings_attachment_add(request, meeting_id: int, kind: Form[Choice(Attachme
     return Status(201, attachment_dict(attachment))
 
 
-@router.get("/meeting-attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载会议附件",
-            openapi_extra={"responses": {200: {"description": "附件文件（作为下载，不在浏览器中打开）",
-                                                 "content": {"application/octet-stream": {
-                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+@router.get("/meeting-attachments/{attachment_id}", summary="下载会议附件", **file_download(ERRORS, "附件文件"))
 def meetings_attachment_download(request, attachment_id: int):
     """能查看该会议者均可下载（党员：本人应到会的会议）。"""
     found = _attachment(request, attachment_id)

@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
 from dangjian.api.errors import error_response
-from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text, file_download
 from dangjian.compliance.engine import Rulebook
 from dangjian.core import scoping, uploads
 from dangjian.members.models import Person
@@ -399,10 +399,7 @@ def _attachment(request, attachment_id, *, write=False):
     return found
 
 
-@router.get("/pipeline/attachments/{attachment_id}", response={200: bytes, **ERRORS}, summary="下载步骤附件",
-            openapi_extra={"responses": {200: {"description": "附件文件（作为下载，不在浏览器中打开）",
-                                                 "content": {"application/octet-stream": {
-                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+@router.get("/pipeline/attachments/{attachment_id}", summary="下载步骤附件", **file_download(ERRORS, "附件文件"))
 def pipeline_attachments_download(request, attachment_id: int):
     """能查看该档案的角色都可下载。"""
     found = _attachment(request, attachment_id)

@@ -20,7 +20,7 @@ from ninja.files import UploadedFile
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
 from dangjian.api.errors import django_errors
-from dangjian.api.schemas import MAX_ID, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text, file_download
 from dangjian.core import scoping, uploads
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -429,10 +429,7 @@ def service_photos_add(request, activity_id: int, file: File[UploadedFile]):
     return Status(201, photo_dict(photo))
 
 
-@router.get("/service/photos/{photo_id}", response={200: bytes, **ERRORS}, summary="下载服务活动照片",
-            openapi_extra={"responses": {200: {"description": "照片文件（作为下载，不在浏览器中打开）",
-                                                 "content": {"application/octet-stream": {
-                                                     "schema": {"type": "string", "format": "binary"}}}}}})
+@router.get("/service/photos/{photo_id}", summary="下载服务活动照片", **file_download(ERRORS, "照片文件"))
 def service_photos_download(request, photo_id: int):
     found = _photo(request, photo_id)
     return uploads.download_response(found.file, found.original_name, found.content_type)
