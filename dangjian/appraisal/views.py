@@ -16,7 +16,7 @@ from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKi
 
 from . import selectors, services
 from .forms import ReportForm, ScoringFormForm, SheetForm, items_text
-from .models import Attachment, Report, ScoringForm
+from .models import Attachment, Report
 
 PAGE_SIZE = 50
 

@@ -6,11 +6,9 @@ so the rules screens list every active organisation on purpose. The matrix and t
 party data: they list only the organisations the user's roles cover.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.core import scoping
 from dangjian.core.forms import add_service_errors
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import Organisation
 
 from . import services
@@ -181,11 +180,9 @@ def findings(request):
         results = [f for f in results if f.severity == data["severity"]]
     if data.get("rule"):
         results = [f for f in results if f.rule_id == data["rule"]]
-    page = Paginator(results, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, results)
     return render(request, "compliance/findings.html", {
         "form": form, "page": page, "chosen": chosen, "on": on, "total": len(results),
-        "query": query.urlencode(),
+        "query": query,
         "counts": {key: sum(1 for f in results if f.severity == key) for key in ("overdue", "soon", "info")},
     })

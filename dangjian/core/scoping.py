@@ -112,6 +112,14 @@ def has_party_scope(user):
     return bool(scope_paths(user))
 
 
+def require_party_scope(request, what, *, write=False):
+    """A screen of party work: any organisation role (or, with `write`, a writing role) somewhere, else 403 (audited)."""
+    from dangjian.orgs.models import WRITE_ROLES
+
+    if not (scope_paths(request.user, WRITE_ROLES) if write else has_party_scope(request.user)):
+        deny(request, what, forbidden=True)
+
+
 def role_label(user):
     if getattr(user, "admin_role", ""):
         return user.get_admin_role_display()

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping
 from dangjian.core.forms import submit_form
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
@@ -65,15 +65,13 @@ def home(request):
         for name in kind.search:
             match |= Q(**{f"{name}__icontains": data["q"]})
         qs = qs.filter(match)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, qs, PAGE_SIZE)
     shown = {k: str(v) for k, v in data.items() if v not in (None, "")}
     services.record_read(actor=request.user, records=page.object_list, what=kind.model._meta.label_lower,
                          filters={"tab": kind.slug, **shown, "page": page.number})
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "integrity/home.html", {
         "kind": kind, "kinds": services.KINDS.values(), "page": page, "orgs": orgs, "org": org, "data": data,
-        "query": query.urlencode(), "can_write": selectors.can_write_any(request.user)})
+        "query": query, "can_write": selectors.can_write_any(request.user)})
 
 
 def _form_page(request, kind, form, title, record=None):

@@ -1,12 +1,12 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.core import scoping
 from dangjian.core.forms import submit_form
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
 from dangjian.orgs.selectors import writable_orgs
 
@@ -27,13 +27,11 @@ def roster(request):
     from dangjian.transfers.selectors import with_transfer_mark  # transfers builds on members
 
     people, filters = selectors.roster_queryset(request.user, request.GET)
-    page = Paginator(with_transfer_mark(people), 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, with_transfer_mark(people), 50)
     context = {
         "page": page,
         "filters": filters,
-        "query": query.urlencode(),
+        "query": query,
         "orgs": Organisation.objects.visible_to(request.user).active().exclude(kind=OrgKind.GROUP),
         "statuses": selectors.STATUS_CHOICES,
         "posts": selectors.POST_CHOICES,

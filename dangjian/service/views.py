@@ -7,7 +7,6 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping, uploads
 from dangjian.core.forms import add_service_errors, submit_form
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, Organisation
 
 from . import selectors, services
@@ -107,13 +107,11 @@ def record_list(request, key):
     kind = KINDS[key]
     _require_list(request, kind)
     qs, filters = kind.rows(request.user, request.GET)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, query = paginate(request, qs, PAGE_SIZE)
     if kind.restricted and page.object_list:
         services.hardship_read(actor=request.user, files=page.object_list, listing=True)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(request, "service/list.html", {
-        "kind": kind, "page": page, "filters": filters, "query": query.urlencode(), "tabs": _tabs(request.user),
+        "kind": kind, "page": page, "filters": filters, "query": query, "tabs": _tabs(request.user),
         "orgs": Organisation.objects.visible_to(request.user).filter(dissolved_on__isnull=True),
         "choices": kind.kinds.choices if kind.kinds else None,
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),

@@ -4,7 +4,6 @@ selectors, writes in services."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,32 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping, uploads
 from dangjian.core.forms import submit_form
+from dangjian.core.pages import fail_back, paginate
 from dangjian.members.models import Person
 from dangjian.orgs.models import WRITE_ROLES
 
 from . import selectors, services
 from .forms import STATE_CHOICES, AnswerForm, InstructorForm, PledgeForm, TaskForm
 from .models import Instructor, Pledge, Receipt, ReceiptFile, Task
-
-PAGE_SIZE = 50
-
-
-def _require_scope(request, *, write=False):
-    allowed = scoping.scope_paths(request.user, WRITE_ROLES) if write else scoping.has_party_scope(request.user)
-    if not allowed:
-        scoping.deny(request, "tasks", forbidden=True)
-
-
-def _paged(request, qs):
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
-
-
-def _fail(request, exc, back):
-    messages.error(request, "；".join(getattr(exc, "messages", None) or [str(exc)]))
-    return redirect(back)
 
 
 # --- tasks -------------------------------------------------------------------------------------------------------
@@ -47,7 +27,7 @@ def _fail(request, exc, back):
 @require_GET
 def home(request):
     """收到的任务 (receipts of organisations in scope) or 下达的任务 (tasks issued in scope)."""
-    _require_scope(request)
+    scoping.require_party_scope(request, "tasks")
     today = timezone.localdate()
     tab = "issued" if request.GET.get("tab") == "issued" else "received"
     q = (request.GET.get("q") or "").strip()[:50]
@@ -67,7 +47,7 @@ def home(request):
         if state in Receipt.State.values:
             qs = qs.filter(selectors.state_filter(state, today))
         states = STATE_CHOICES
-    page, query = _paged(request, qs)
+    page, query = paginate(request, qs)
     rows = page.object_list if tab == "issued" else selectors.with_states(page.object_list, today)
     return render(request, "tasks/home.html", {
         "tab": tab, "page": page, "rows": rows, "query": query, "q": q, "state": state, "states": states, "today": today,
@@ -81,7 +61,7 @@ def _task(request, pk, *, write=False):
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_new(request):
-    _require_scope(request, write=True)
+    scoping.require_party_scope(request, "tasks", write=True)
     form = TaskForm(request.POST or None, request.FILES or None, orgs=selectors.writable_orgs(request.user))
 
     def save(data):
@@ -109,7 +89,7 @@ def task_detail(request, pk):
     context = {"task": task, "today": today, "can_write": scoping.can_write(request.user, task.org)}
     if scoping.can_read(request.user, task.org):
         rows, figures = selectors.issuer_table(task, today)
-        page, query = _paged(request, rows)
+        page, query = paginate(request, rows)
         context.update(page=page, query=query, figures=figures,
                        rows=selectors.with_states(page.object_list, today, task))
     else:
@@ -139,7 +119,7 @@ def task_withdraw(request, pk):
     try:
         services.task_withdraw(actor=request.user, task=task, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        return _fail(request, exc, back)
+        return fail_back(request, exc, back)
     messages.success(request, "已撤回任务。")
     return redirect(back)
 
@@ -198,13 +178,13 @@ def _year(request):
 @require_GET
 def pledges(request):
     """Which organisations of the chosen subtree have signed their 目标责任书 for the year."""
-    _require_scope(request)
+    scoping.require_party_scope(request, "tasks")
     orgs = list(selectors.readable_orgs(request.user).only("id", "name", "path", "depth")[:500])
     org = next((o for o in orgs if str(o.pk) == request.GET.get("org")), orgs[0] if orgs else None)
     year = _year(request)
     rows = selectors.pledge_coverage(org, year) if org else []
     signed = sum(1 for _, p in rows if p)
-    page, query = _paged(request, rows)
+    page, query = paginate(request, rows)
     return render(request, "tasks/pledges.html", {
         "orgs": orgs, "org": org, "year": year, "page": page, "query": query, "signed": signed,
         "total": len(rows), "unsigned": len(rows) - signed, "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
@@ -235,7 +215,7 @@ def _pledge_form(request, pledge=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def pledge_new(request):
-    _require_scope(request, write=True)
+    scoping.require_party_scope(request, "tasks", write=True)
     return _pledge_form(request)
 
 
@@ -267,7 +247,7 @@ def pledge_file(request, pk):
 @login_required
 @require_GET
 def instructors(request):
-    _require_scope(request)
+    scoping.require_party_scope(request, "tasks")
     today = timezone.localdate()
     qs = selectors.instructors_for(request.user)
     q = (request.GET.get("q") or "").strip()[:50]
@@ -275,7 +255,7 @@ def instructors(request):
         qs = qs.filter(Q(name__icontains=q) | Q(unit__icontains=q) | Q(org__name__icontains=q))
     if request.GET.get("current") == "1":
         qs = qs.filter(Q(ended_on__isnull=True) | Q(ended_on__gte=today), started_on__lte=today)
-    page, query = _paged(request, qs)
+    page, query = paginate(request, qs)
     return render(request, "tasks/instructors.html", {
         "page": page, "query": query, "q": q, "today": today, "current": request.GET.get("current") == "1",
         "writable": {o.pk for o in selectors.writable_orgs(request.user).only("id")},
@@ -303,7 +283,7 @@ def _instructor_form(request, instructor=None):
 @login_required
 @require_http_methods(["GET", "POST"])
 def instructor_new(request):
-    _require_scope(request, write=True)
+    scoping.require_party_scope(request, "tasks", write=True)
     return _instructor_form(request)
 
 
@@ -321,6 +301,6 @@ def instructor_delete(request, pk):
     try:
         services.instructor_delete(actor=request.user, instructor=instructor)
     except PermissionDenied as exc:
-        return _fail(request, exc, reverse("tasks:instructors"))
+        return fail_back(request, exc, reverse("tasks:instructors"))
     messages.success(request, "已删除党建指导员。")
     return redirect("tasks:instructors")

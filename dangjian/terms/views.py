@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping
 from dangjian.core.forms import add_service_errors
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, Organisation
 
 from . import selectors, services
@@ -45,11 +45,9 @@ def home(request):
     _require_scope(request)
     on = timezone.localdate()
     terms, filters = selectors.term_list(request.user, request.GET, on)
-    page = Paginator(terms, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, terms, PAGE_SIZE)
     return render(request, "terms/home.html", {
-        "page": page, "filters": filters, "query": query.urlencode(), "on": on,
+        "page": page, "filters": filters, "query": query, "on": on,
         "states": selectors.State.choices, "counts": selectors.counts_by_state(terms),
         "orgs": selectors.electing_orgs(Organisation.objects.visible_to(request.user)).only("pk", "name"),
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),

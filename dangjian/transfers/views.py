@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping
 from dangjian.core.forms import submit_form
+from dangjian.core.pages import fail_back, paginate
 from dangjian.members import services as member_services
 from dangjian.members.models import Person, Status
 from dangjian.members.services import TRANSITIONS
@@ -22,24 +22,6 @@ from .forms import AcceptForm, CloseForm, ContactLossForm, DateOnlyForm, DecideF
 from .models import ContactLoss, State, Transfer
 
 PAGE_SIZE = 30
-
-
-def _require_scope(request, *, write=False):
-    allowed = scoping.scope_paths(request.user, WRITE_ROLES) if write else scoping.has_party_scope(request.user)
-    if not allowed:
-        scoping.deny(request, "transfers", forbidden=True)
-
-
-def _paged(request, rows):
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
-
-
-def _fail(request, exc, back):
-    messages.error(request, "；".join(getattr(exc, "messages", None) or [str(exc)]))
-    return redirect(back)
 
 
 def _person(request, pk):
@@ -61,10 +43,10 @@ def _person_url(person):
 @login_required
 @require_GET
 def home(request):
-    _require_scope(request)
+    scoping.require_party_scope(request, "transfers")
     tab = request.GET.get("tab") if request.GET.get("tab") in dict(selectors.TABS) else "pending"
     q = (request.GET.get("q") or "").strip()[:50]
-    page, query = _paged(request, selectors.transfer_list(request.user, tab, q))
+    page, query = paginate(request, selectors.transfer_list(request.user, tab, q), PAGE_SIZE)
     return render(request, "transfers/home.html", {
         "tab": tab, "tabs": selectors.TABS, "q": q, "page": page, "query": query, "today": timezone.localdate(),
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES))})
@@ -74,10 +56,10 @@ def home(request):
 @require_GET
 def proposals(request):
     """Status-change proposals computed from the records; writers decide each one."""
-    _require_scope(request)
+    scoping.require_party_scope(request, "transfers")
     today = timezone.localdate()
     rows = selectors.proposals_for(request.user, today)
-    page, query = _paged(request, rows)
+    page, query = paginate(request, rows, PAGE_SIZE)
     writable = {o.pk for o in selectors.writable_orgs(request.user).only("id")}
     return render(request, "transfers/proposals.html", {
         "page": page, "query": query, "today": today, "writable": writable, "tab": "proposals"})
@@ -109,7 +91,7 @@ def transfer_out(request, pk):
 @login_required
 @require_http_methods(["GET", "POST"])
 def transfer_in(request):
-    _require_scope(request, write=True)
+    scoping.require_party_scope(request, "transfers", write=True)
     form = InForm(request.POST or None, orgs=selectors.writable_orgs(request.user))
 
     def save(data):
@@ -180,12 +162,12 @@ def _action(request, pk, org_of, form_class, call, success):
         scoping.deny(request, "transfers.transfer", pk, forbidden=True)
     form = form_class(request.POST)
     if not form.is_valid():
-        return _fail(request, ValidationError([f"{form.fields[f].label}：{e[0]}" if f in form.fields else e[0]
+        return fail_back(request, ValidationError([f"{form.fields[f].label}：{e[0]}" if f in form.fields else e[0]
                                                for f, e in form.errors.items()]), back)
     try:
         call(transfer, form.cleaned_data)
     except ValidationError as exc:
-        return _fail(request, exc, back)
+        return fail_back(request, exc, back)
     messages.success(request, success)
     return redirect(back)
 
@@ -261,11 +243,11 @@ def contact_found(request, pk):
     back = _person_url(loss.person)
     form = DateOnlyForm(request.POST)
     if not form.is_valid():
-        return _fail(request, ValidationError("请填写恢复联系日期。"), back)
+        return fail_back(request, ValidationError("请填写恢复联系日期。"), back)
     try:
         services.contact_loss_end(actor=request.user, loss=loss, ended_on=form.cleaned_data["on"])
     except ValidationError as exc:
-        return _fail(request, exc, back)
+        return fail_back(request, exc, back)
     messages.success(request, "已登记恢复联系。")
     return redirect(back)
 
@@ -286,14 +268,14 @@ def abroad_return(request, pk):
     back = _person_url(person)
     form = DateOnlyForm(request.POST)
     if not form.is_valid():
-        return _fail(request, ValidationError("请填写恢复组织生活的日期。"), back)
+        return fail_back(request, ValidationError("请填写恢复组织生活的日期。"), back)
     data = form.cleaned_data
     try:
         member_services.person_return_from_abroad(actor=request.user, person=person, effective_on=data["on"],
                                                   decided_by=data.get("decided_by") or "",
                                                   decision_date=data.get("decision_date"))
     except ValidationError as exc:
-        return _fail(request, exc, back)
+        return fail_back(request, exc, back)
     messages.success(request, "已恢复组织生活。")
     return redirect(back)
 

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping, uploads
 from dangjian.core.forms import submit_form
+from dangjian.core.pages import paginate
 from dangjian.members.models import ENDED_STATUSES, Person
 from dangjian.orgs.models import Organisation
 
@@ -128,13 +128,11 @@ def record_list(request, kind):
     _require_reader(request)
     today = timezone.localdate()
     qs, filters = selectors.record_list(kind.slug, request.user, request.GET, today)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page, query = paginate(request, qs, PAGE_SIZE)
     spec = selectors.SPECS[kind.slug]
     return render(request, "vanguard/list.html", {
         "kind": kind, "tab": kind.slug, "kinds": KINDS.values(), "page": page, "filters": filters,
-        "query": query.urlencode(), "today": today, "orgs": selectors.scoped_orgs(request.user),
+        "query": query, "today": today, "orgs": selectors.scoped_orgs(request.user),
         "choice_filters": [(f, f.options(today), filters.get(f.param, "")) for f in spec.filters],
         "dated": bool(spec.date_field or spec.between), "can_write": _can_write(request),
         "table": f"vanguard/_table_{kind.slug}.html"})
