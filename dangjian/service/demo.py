@@ -19,6 +19,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from dangjian.demo.builder import REFERENCE_DATE
+from dangjian.demo.subtrees import Subtrees
 
 BRANCH_KINDS = {"branch", "joint_branch"}
 SCHOOL_KINDS = {"party_committee", "general_branch", "branch", "joint_branch"}
@@ -156,8 +157,9 @@ def extend(result, *, seed, years):
     HomeVisit.objects.bulk_create(visits, batch_size=BATCH)
 
     care, care_visitors, files = [], [], []
+    subtrees = Subtrees(orgs)
     for school in schools:
-        staff = [p for o in orgs if o.path.startswith(school.path) for p in members[o.pk]][:40]
+        staff = [p for o in subtrees.within(school.path) for p in members[o.pk]][:40]
         for month in months:
             if month.month not in (1, 6, 9, 12) or rng.random() < 0.3:
                 continue

@@ -12,6 +12,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from dangjian.demo.builder import REFERENCE_DATE
+from dangjian.demo.subtrees import Subtrees
 from dangjian.orgs.models import CommitteePost, Organisation
 
 from .models import ELECTING_KINDS, Candidate, Election
@@ -23,16 +24,36 @@ BRANCH_YEARS = 3
 PERCENT = 20
 
 
-def _electors(org, on, people, starts, paths):
-    """Ids of the people with a vote in `org` on `on` (正式党员 by then, on the organisation's roster by then)."""
-    out = []
-    for person, start in zip(people, starts):
-        if person.status != "full" or not person.full_member_on or person.full_member_on > on or start > on:
-            continue
-        if person.org_id == org.pk or (org.kind not in ("branch", "joint_branch")
-                                       and paths.get(person.org_id, "").startswith(org.path)):
+class _Electorate:
+    """Who has a vote where: the people indexed by organisation once, a subtree's organisations by binary search
+    over the sorted paths, so each election reads only its own organisation's (or subtree's) people.
+
+    `electors(org, on)` is the ids of the people with a vote in `org` on `on` (正式党员 by then, on the
+    organisation's roster by then): a branch's own people, or everyone in a 党委 / 党总支's subtree, in the order
+    of `people`."""
+
+    BRANCH_KINDS = ("branch", "joint_branch")
+
+    def __init__(self, people, starts, orgs):
+        self.people, self.starts = people, starts
+        self.subtrees = Subtrees(orgs)
+        self.by_org = defaultdict(list)
+        for index, person in enumerate(people):
+            self.by_org[person.org_id].append(index)
+
+    def electors(self, org, on):
+        if org.kind in self.BRANCH_KINDS:
+            indexes = self.by_org.get(org.pk, [])
+        else:
+            indexes = sorted(i for o in self.subtrees.within(org.path) for i in self.by_org.get(o.pk, ()))
+        out = []
+        for i in indexes:
+            person = self.people[i]
+            if person.status != "full" or not person.full_member_on or person.full_member_on > on \
+                    or self.starts[i] > on:
+                continue
             out.append(person.pk)
-    return out
+        return out
 
 
 def _held_on(rng, org, started):
@@ -46,7 +67,6 @@ def _held_on(rng, org, started):
 def extend(result, *, seed, years=1):
     rng = random.Random(f"dangjian-terms-{seed}")
     orgs = {o.pk: o for o in result.orgs.values() if o.kind in ELECTING_KINDS}
-    paths = {o.pk: o.path for o in result.orgs.values()}
     by_path = {o.path: o for o in result.orgs.values()}
     parents = {o.pk: by_path.get(o.path[:-Organisation.steplen]) for o in orgs.values()}
     seats = defaultdict(list)
@@ -56,12 +76,13 @@ def extend(result, *, seed, years=1):
             .order_by("org_id", "id").values_list("org_id", "person_id", "post", "started_on")):
         seats[org_id].append((person_id, post, started))
     starts = [rec.membership_start for rec in result.generated.people]
+    electorate = _Electorate(result.people, starts, result.orgs.values())
     elections, ballots = [], []
     for org_id in sorted(seats):
         org, holders = orgs[org_id], seats[org_id]
         started = min(s for _, _, s in holders)
         held = _held_on(rng, org, started)
-        electors = _electors(org, held, result.people, starts, paths)
+        electors = electorate.electors(org, held)
         holder_ids = [pid for pid, _, _ in holders]
         pool = sorted(set(electors) | set(holder_ids))
         due = len(pool)

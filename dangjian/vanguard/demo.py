@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from dangjian.demo.builder import REFERENCE_DATE
 from dangjian.demo.names import SURNAMES
 from dangjian.demo.plans import DEMO_SEED000_SCHOOL, DEMO_SEED001_BRANCH
+from dangjian.demo.subtrees import Subtrees
 
 from .models import Article, DutyPost, Honour, Lesson, LessonReview, MentorPair
 from .services import school_year_of
@@ -113,7 +114,8 @@ def extend(result, *, seed, years):
                 org=branch, person=rng.choice(people), date=_day(rng, first, last),
                 role="evaluate" if i % 3 == 0 else "attend", lesson_title=rng.choice(LESSON_TITLES)))
 
-    school_people = {s.pk: [p for b in branches if b.path.startswith(s.path) for p in members[b.pk]] for s in schools}
+    in_branches = Subtrees(branches)
+    school_people = {s.pk: [p for b in in_branches.within(s.path) for p in members[b.pk]] for s in schools}
     for school in schools:
         people = school_people[school.pk]
         plan = [("wechat", "school")] * rng.randint(4, 10) + [("website", "school")] * rng.randint(2, 5)
