@@ -26,6 +26,7 @@ Never asserts; `--drop` drops the databases at the end.
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -93,10 +94,26 @@ def prepare(server, scale, years, reuse):
     _manage(url, "migrate", "-v0")
     print(f"  {db}: generating {scale}× ({years} years of records)…", flush=True)
     started = time.perf_counter()
-    out = _manage(url, "synth", "--scale", str(scale), "--years", str(years), "--seed", str(SEED), "--force", "-v2")
+    # The command's per-step times are printed as they come (a long run can be followed in a log, and a run
+    # stopped half-way still shows how far it got), each with the time since generation started.
+    env = {**os.environ, "DATABASE_URL": url, "DANGJIAN_TESTING": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "dangjian"), "synth", "--scale", str(scale), "--years", str(years),
+         "--seed", str(SEED), "--force", "-v2"],
+        env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    for line in proc.stdout:
+        print(f"    [{time.perf_counter() - started:6.0f} s] {line.rstrip()}", flush=True)
+    if proc.wait() != 0:
+        sys.exit(f"synth failed for {db} (exit status {proc.returncode})")
     elapsed = time.perf_counter() - started
-    print("    " + out.strip().replace("\n", "\n    "), flush=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 ** 2
+    print(f"    generated in {elapsed:.0f} s; peak memory of a child process {peak:.1f} GB; "
+          f"database {_db_size(server, db)}", flush=True)
     return url, elapsed
+
+
+def _db_size(server, db):
+    return _psql(server, db, "SELECT pg_size_pretty(pg_database_size(current_database()))")
 
 
 def measure(url, args):
@@ -116,10 +133,11 @@ def measure(url, args):
 
 
 def table(rows):
-    print(f"\n{'size':>5} {'people':>9} {'meetings':>9} {'attendance':>11} {'generated':>9}")
+    print(f"\n{'size':>5} {'people':>9} {'meetings':>9} {'attendance':>11} {'generated':>9} {'database':>9}")
     for r in rows:
         gen = f"{r['generated']:.0f} s" if r["generated"] is not None else "reused"
-        print(f"{r['scale']:>4}× {r['people']:>9} {r['meetings']:>9} {r['attendance']:>11} {gen:>9}")
+        print(f"{r['scale']:>4}× {r['people']:>9} {r['meetings']:>9} {r['attendance']:>11} {gen:>9} "
+              f"{r.get('size') or '?':>9}")
     print(f"\n{'item':<13}" + "".join(f" | {str(r['scale']) + '×: ms (SQL ms) ratio q':>31}" for r in rows)
           + (f" | {'growth vs ' + str(rows[0]['scale']) + '×':>16}" if len(rows) > 1 else ""))
     for item in [i for i in ITEMS if any(i in r["items"] for r in rows)]:
@@ -144,7 +162,7 @@ def parent(args):
     for scale, y in zip(scales, years):
         url, generated = prepare(server, scale, y, args.reuse)
         result = measure(url, args)
-        result.update(scale=scale, generated=generated)
+        result.update(scale=scale, generated=generated, size=_db_size(server, f"bench_{scale}x"))
         rows.append(result)
         print(f"  {scale}×: {json.dumps(result['items'], ensure_ascii=False)}", flush=True)
     table(rows)
