@@ -108,6 +108,11 @@ TWINS = {
     "transfers:return": "transfers_return",
     "transfers:cancel": "transfers_cancel",
     "transfers:renew": "transfers_renew",
+    "terms:posts": "terms_election_posts_set",
+    "terms:approve": "terms_election_approve",
+    "terms:delete": "terms_election_delete",
+    "terms:extension_request": "terms_extension_request",
+    "terms:extension_approve": "terms_extension_approve",
 }
 
 EXEMPT = {
@@ -157,8 +162,6 @@ EXEMPT = {
     "points:rules_remove": "TODO API: 删除本组织积分办法 / remove points rules",
     "workdays:import": "TODO API: 节假日导入（系统管理员） / holiday import",
     "workdays:delete": "TODO API: 删除节假日（系统管理员） / delete a holiday",
-    **{f"terms:{name}": f"TODO API: 换届选举 {name}" for name in (
-        "posts", "approve", "delete", "extension_request", "extension_approve")},
     "transfers:contact_loss": "TODO API: 登记失联 / record loss of contact",
     "transfers:abroad_return": "TODO API: 出国（境）回国恢复 / return from abroad",
     "transfers:contact_found": "TODO API: 失联后取得联系 / contact found",

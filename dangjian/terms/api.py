@@ -1,19 +1,23 @@
 """API of the terms app (换届选举): elections and terms of a subtree, and recording an election through the
-same service as the page (the electors due are computed; a rule broken → 422 naming the rule)."""
+same service as the page (the electors due are computed; a rule broken → 422 naming the rule); the winners' posts,
+the higher organisation's approval, deleting a pending election, and 延期换届 (request and approval) — the same
+service functions as the election page."""
 
 from datetime import date
+from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import Candidate, Election
+from .models import ELECTED_POSTS, Candidate, Election, TermExtension
 
 router = Router(tags=["换届选举"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -152,3 +156,101 @@ def terms_status(request, filters: Query[TermFilters], paging: Query[Paging]):
         {"org": ref_dict(t.org), "kind_label": t.org.get_kind_display(), "election_id": t.election_id,
          "held_on": t.held_on, "approved": t.approved, "term_end": t.end, "extended_to": t.extended_to,
          "days_left": t.days_left, "state": t.state, "state_label": t.state_label} for t in rows])
+
+
+# --- after the election: posts, approval, deletion, 延期换届 ----------------------------------------
+
+
+class PostIn(In):
+    person: Id = Field(..., description="当选人（人员 id）")
+    post: Literal[tuple(v for v, _ in ELECTED_POSTS)] = Field(
+        ..., description="分工职务：" + "、".join(f"{v}（{label}）" for v, label in ELECTED_POSTS))
+
+
+class PostsIn(In):
+    posts: list[PostIn] = Field(..., max_length=60, description="每一名当选人的分工（书记须为1人）")
+
+
+class ApprovalIn(In):
+    approval_authority: Text(100) = Field(..., description="批复（批准）机关")
+    approval_no: Text(60) = Field(..., description="批复（批准）文号")
+    approved_on: date = Field(..., description="批复（批准）日期，不早于选举日期、不晚于今天")
+
+
+class ExtensionIn(In):
+    extended_to: date = Field(..., description="延期至（晚于本届届满日，一般不超过1年）")
+    reason: Text(300) = Field(..., description="延期理由")
+
+
+class ExtensionOut(Schema):
+    id: int
+    org: Ref
+    election_id: int
+    extended_to: date
+    reason: str
+    status: Choice(TermExtension.Status)
+    status_label: str
+    approval_authority: str
+    approval_no: str
+    approved_on: date | None
+
+
+def extension_dict(x):
+    return {"id": x.pk, "org": ref_dict(x.org), "election_id": x.election_id, "extended_to": x.extended_to,
+            "reason": x.reason, "status": x.status, "status_label": x.get_status_display(),
+            "approval_authority": x.approval_authority, "approval_no": x.approval_no, "approved_on": x.approved_on}
+
+
+def _election(request, election_id, *, write=False):
+    return get_object(request, Election.objects.select_related("org"), election_id, write=write)
+
+
+def _fresh(request, election):
+    return election_dict(_elections(request.user).get(pk=election.pk))
+
+
+@router.post("/terms/elections/{election_id}/posts", response={200: ElectionOut, **ERRORS}, summary="确定委员分工")
+def terms_election_posts_set(request, election_id: int, payload: PostsIn):
+    """与选举页面相同的服务：为每一名当选人确定分工（书记须为1人，书记党龄须满规则年限）。已批复的选举 422。
+    posts 中的人员不是本次当选人时 422（errors.posts）。"""
+    election = _election(request, election_id, write=True)
+    winners = {c.person_id: c.pk for c in election.candidates.filter(elected=True)}
+    posts = {}
+    for row in payload.posts:
+        if row.person not in winners:
+            raise ValidationError({"posts": "只能为本次选举的当选人确定分工。"})
+        posts[winners[row.person]] = row.post
+    services.election_posts_set(actor=request.user, election=election, posts=posts)
+    return _fresh(request, election)
+
+
+@router.post("/terms/elections/{election_id}/approve", response={200: ElectionOut, **ERRORS}, summary="登记批复")
+def terms_election_approve(request, election_id: int, payload: ApprovalIn):
+    """登记上级党组织的批复：上届班子成员离任、新一届班子成员任职，均以批复日期为准（与页面相同）。"""
+    election = _election(request, election_id, write=True)
+    services.election_approve(actor=request.user, election=election, **payload.model_dump())
+    return _fresh(request, election)
+
+
+@router.delete("/terms/elections/{election_id}", response={200: DeletedOut, **ERRORS}, summary="删除选举记录")
+def terms_election_delete(request, election_id: int):
+    """只能删除尚未批复的选举记录（已批复 422）；记入审计。"""
+    services.election_delete(actor=request.user, election=_election(request, election_id, write=True))
+    return {"id": election_id, "deleted": True}
+
+
+@router.post("/terms/elections/{election_id}/extensions", response={201: ExtensionOut, **ERRORS},
+             summary="申请延期换届")
+def terms_extension_request(request, election_id: int, payload: ExtensionIn):
+    """只能为本组织现任一届（最近一次选举）申请；已有待批准的申请 409。"""
+    election = _election(request, election_id, write=True)
+    extension = services.extension_request(actor=request.user, election=election, **payload.model_dump())
+    return Status(201, extension_dict(extension))
+
+
+@router.post("/terms/extensions/{extension_id}/approve", response={200: ExtensionOut, **ERRORS},
+             summary="登记延期换届的批准")
+def terms_extension_approve(request, extension_id: int, payload: ApprovalIn):
+    extension = get_object(request, TermExtension.objects.select_related("org", "election"), extension_id, write=True)
+    extension = services.extension_approve(actor=request.user, extension=extension, **payload.model_dump())
+    return extension_dict(extension)
