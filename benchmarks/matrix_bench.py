@@ -14,6 +14,8 @@ of --repeat runs:
             list, then compliance.matrix.build_matrix (overrides, committee applicability, one grouped count of
             meetings, and every cell in Python);
 and prints the ratio (target ≤ 2×). With --explain it prints the query plans of both queries. Never asserts.
+With --keep FILE (SQLite) the database is kept in FILE and a later run with the same FILE skips generation, so
+changes to the matrix code can be measured again in seconds.
 """
 
 import argparse
@@ -64,6 +66,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--explain", action="store_true", help="print the query plans")
     parser.add_argument("--profile", action="store_true", help="profile one matrix build")
+    parser.add_argument("--keep", metavar="FILE", help="SQLite: keep the database in FILE and reuse it next time")
     args = parser.parse_args()
 
     warnings.filterwarnings("ignore", module="treebeard")
@@ -75,11 +78,21 @@ def main():
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
     tmpdir = None
-    if connection.vendor == "sqlite":
+    reuse = args.keep and Path(args.keep).exists()
+    if args.keep and connection.vendor != "sqlite":
+        sys.exit("--keep is for SQLite only")
+    if connection.vendor == "sqlite" and not args.keep:
         tmpdir = tempfile.TemporaryDirectory()
         connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
+    elif args.keep:
+        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(args.keep).resolve())
     setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    if reuse:
+        old_name = None
+        connection.close()
+        connection.settings_dict["NAME"] = str(Path(args.keep).resolve())
+    else:
+        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from dangjian.compliance.matrix import build_matrix
         from dangjian.life import demo as life_demo
@@ -88,22 +101,26 @@ def main():
         from dangjian.life.models import Attendance, Meeting
         from dangjian.orgs.models import Organisation
 
-        started = time.perf_counter()
-        with transaction.atomic():
-            result = build(synth_plan(schools=args.schools, members=args.members, seed=args.seed), seed=args.seed,
-                           region_code=synth_region_code(args.seed))
-            built = time.perf_counter()
-            life_demo.extend(result, seed=args.seed, years=args.years)
-        done = time.perf_counter()
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        meetings, attendance = Meeting.objects.count(), Attendance.objects.count()
-        print(f"{connection.vendor}: synthetic district of {len(result.orgs)} organisations, {len(result.people)} "
-              f"people, {meetings} meetings, {attendance} attendance rows")
-        print(f"  generated in {done - started:.1f}s (tree and people {built - started:.1f}s, "
-              f"life.demo.extend {done - built:.1f}s)")
-
-        root = result.root
+        if reuse:
+            root = Organisation.objects.order_by("path").first()
+            print(f"{connection.vendor}: reusing {args.keep}: {Organisation.objects.count()} organisations, "
+                  f"{Meeting.objects.count()} meetings, {Attendance.objects.count()} attendance rows")
+        else:
+            started = time.perf_counter()
+            with transaction.atomic():
+                result = build(synth_plan(schools=args.schools, members=args.members, seed=args.seed),
+                               seed=args.seed, region_code=synth_region_code(args.seed))
+                built = time.perf_counter()
+                life_demo.extend(result, seed=args.seed, years=args.years)
+            done = time.perf_counter()
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            meetings, attendance = Meeting.objects.count(), Attendance.objects.count()
+            print(f"{connection.vendor}: synthetic district of {len(result.orgs)} organisations, "
+                  f"{len(result.people)} people, {meetings} meetings, {attendance} attendance rows")
+            print(f"  generated in {done - started:.1f}s (tree and people {built - started:.1f}s, "
+                  f"life.demo.extend {done - built:.1f}s)")
+            root = result.root
         on = date(args.year + 1, 6, 30)
         params = ["held", date(args.year, 1, 1), date(args.year, 12, 31)]
         sql = baseline_sql(connection.vendor)
@@ -147,7 +164,8 @@ def main():
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(20)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if not args.keep:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         if tmpdir is not None:
             tmpdir.cleanup()
     return 0

@@ -321,3 +321,39 @@ def test_matrix_and_findings_judge_every_period_alike(tree):
     assert (branch.pk, "committee", "2024年12月", "soon") not in from_matrix       # held on the 20th
     assert (branch.pk, "theme_day", "2024年12月", "soon") in from_matrix
     assert (branch.pk, "life_meeting", "2024年", "soon") in from_matrix
+
+
+# --- shared judgements (a district has ~30 000 periods but a few hundred distinct rows) ------------------
+
+def test_rows_with_equal_meetings_but_different_founding_or_dissolution_are_judged_apart(tree):
+    """The matrix judges each (obligation, month counts) once and shares the result between organisations:
+    a branch founded mid-year or dissolved mid-year must still get its own grey months."""
+    from dangjian.compliance.matrix import build_matrix
+
+    school = tree["school_a"]
+    old = make_org(school, "老支部", OrgKind.BRANCH, founded_on=date(2010, 1, 1))
+    new = make_org(school, "新支部", OrgKind.BRANCH, founded_on=date(2024, 6, 15))
+    closing = make_org(school, "撤销支部", OrgKind.BRANCH, founded_on=date(2010, 1, 1))
+    Organisation.objects.filter(pk=closing.pk).update(dissolved_on=date(2024, 9, 10))
+    orgs = list(Organisation.objects.subtree_of(school).active()) + [Organisation.objects.get(pk=closing.pk)]
+    matrix = build_matrix(orgs, orgs[0], 2024, date(2025, 3, 1), "theme_day")
+    rows = {row.org.pk: [c.status for c in row.cells] for row in matrix.rows}
+    assert rows[old.pk] == ["missed"] * 12
+    assert rows[new.pk] == ["na"] * 6 + ["missed"] * 6               # founded mid-June: expected from July
+    assert rows[closing.pk] == ["missed"] * 8 + ["na"] * 4          # not expected in the month it closed
+    by_pk = {row.org.pk: row for row in matrix.rows}
+    assert (by_pk[old.pk].missed, by_pk[new.pk].missed, by_pk[closing.pk].missed) == (12, 6, 8)
+
+
+def test_a_local_rule_changes_only_its_subtree_when_rows_are_shared(tree):
+    from dangjian.compliance.matrix import build_matrix
+
+    sysadmin = make_user(admin_role=AdminRole.SYSTEM)
+    rule_override_set(actor=sysadmin, org=tree["branch_a1"], rule_id="life.lecture", enabled=True,
+                      params={"frequency": "semester"}, reason="支部决定：党课每学期一次")
+    orgs = list(Organisation.objects.subtree_of(tree["district"]).active())
+    matrix = build_matrix(orgs, orgs[0], LAST_YEAR, date(LAST_YEAR + 1, 3, 1), "lecture")
+    spans = {row.org.pk: [c.colspan for c in row.cells] for row in matrix.rows if row.applicable}
+    assert spans[tree["branch_a1"].pk] == [1, 7, 4]                 # its own rule: semesters
+    others = [pk for pk in spans if pk != tree["branch_a1"].pk]
+    assert others and all(spans[pk] == [3, 3, 3, 3] for pk in others)   # everyone else: the default, quarters

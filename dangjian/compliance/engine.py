@@ -99,6 +99,7 @@ class Rulebook:
         ancestor_paths = {a for p in paths for a in _ancestor_paths(p, self._steplen)}
         self._overrides = {}
         self._overridden = set()       # rule ids with at least one override here
+        self._override_paths = set()   # paths of the organisations with at least one override
         self._defaults = {}            # rule id -> the shared default Effective
         if not ancestor_paths:
             return
@@ -108,6 +109,7 @@ class Rulebook:
         for row in rows.values("id", "org_id", "org__path", "org__name", "rule_id", "enabled", "params", "reason"):
             self._overrides[(row["org__path"], row["rule_id"])] = row
             self._overridden.add(row["rule_id"])
+            self._override_paths.add(row["org__path"])
 
     def resolve(self, org, rule_id):
         """The `Effective` setting of a rule at an organisation: the nearest override on the
@@ -126,6 +128,13 @@ class Rulebook:
                                  override_id=row["id"], from_org_id=row["org_id"], from_org_name=row["org__name"],
                                  reason=row["reason"], own=row["org_id"] == org.pk)
         return Effective(rule_id, rule.enabled, dict(rule.params))
+
+    def uses_defaults(self, org):
+        """True when neither the organisation nor an ancestor changed any rule: every rule resolves to its
+        default here (callers may then share work between such organisations)."""
+        if not self._override_paths:
+            return True
+        return not any(org.path[:end] in self._override_paths for end in range(len(org.path), 0, -self._steplen))
 
     def setting(self, org, rule_id):
         """(enabled, params) for a rule at an organisation."""

@@ -142,12 +142,15 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
         applied = {pk: [a for a in items if a.meeting_type == meeting_type] for pk, items in applied.items()}
         applied = {pk: items for pk, items in applied.items() if items}
 
-    frequencies = {a.frequency for items in applied.values() for a in items}
+    # The obligation lists are shared between organisations (see applicable_obligations): visit each once.
+    distinct = list({id(a): a for items in {id(items): items for items in applied.values()}.values()
+                     for a in items}.values())
+    frequencies = {a.frequency for a in distinct}
     start = date(year - 1, 9, 1) if Frequency.SEMESTER in frequencies else year_start
     end = min(date(year + 1, 1, 31) if Frequency.SEMESTER in frequencies else year_end, on)
     months, counts = [], {}
     if applied and start <= end:
-        types = {a.meeting_type for items in applied.values() for a in items}
+        types = {a.meeting_type for a in distinct}
         months, counts = meeting_month_grid(start=start, end=end, path=root.path, types=types)
     column = {key: i for i, key in enumerate(months)}
 
@@ -179,66 +182,91 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
     rows = []
     shared = {}   # (status, type, id(period), n) -> Cell; periods live as long as periods_cache
     by_item = {}  # id(Applied) -> its periods (Applied objects are shared, see applicable_obligations)
+    judged = {}   # (id(Applied), month counts, founding/dissolution) -> (cells, met, missed, pending)
+    zipped = {}   # all-types view: (kind, ids of the row's judged results) -> the row's 12 tuples
     empty = (0,) * len(months)
     na_row = {rule.meeting_type: [Cell(NA, rule.meeting_type, labels[rule.meeting_type], None)] * 12
               for rule in OBLIGATIONS}
+    compact = meeting_type is None
+
+    def judge(item, grid, founded, dissolved):
+        """One obligation's cells over the year for one organisation's month counts. A district has ~30 000
+        periods a year but only a few hundred distinct (obligation, counts) pairs: `judged` keeps each."""
+        kind = item.meeting_type
+        label = labels[kind]
+        item_periods = by_item.get(id(item))
+        if item_periods is None:
+            item_periods = by_item[id(item)] = periods(item.frequency, item.soon_days)
+        cells, met, missed, pending = [], 0, 0, 0
+        for period, span, columns, unmet in item_periods:
+            if (founded is not None and founded > period.last_month_start) or (
+                    dissolved is not None and dissolved <= period.end):
+                status, n = NA, 0   # not expected to meet this period (see life.checks.expected_in)
+            else:
+                n = grid[columns[0]] if len(columns) == 1 else sum([grid[i] for i in columns])
+                status = MET if n >= period.required else unmet
+            if status == MET:
+                met += 1
+            elif status == MISSED:
+                missed += 1
+            elif status == SOON or status == CURRENT:
+                pending += 1
+            key = (status, kind, id(period), n)
+            c = shared.get(key)
+            if c is None:
+                c = shared[key] = Cell(status, kind, label, period, n, span, links)
+            if compact:
+                cells += [c] * span
+            else:
+                cells.append(c)
+        return cells, met, missed, pending
+
     for org in orgs:
         if org.dissolved_on is not None and org.dissolved_on <= year_start:
             continue
         org_id = org.pk
         row = Row(org=org, indent=min(org.depth - root.depth, 6), applied=applied.get(org_id, []))
-        compact = meeting_type is None
-        per_kind = {}
+        # Every period starts its last month on or after 1 January: an organisation founded by then is
+        # expected in all of them, so its founding date does not enter the memo key.
+        founded = org.founded_on if org.founded_on > year_start else None
+        dissolved = org.dissolved_on
+        results = []
         met = missed = pending = 0
-        founded, dissolved = org.founded_on, org.dissolved_on
         for item in row.applied:
-            kind = item.meeting_type
-            label = labels[kind]
-            grid = counts.get((org_id, kind), empty)
-            seq = []          # all-types view: this type's cell for each month of the year
-            item_periods = by_item.get(id(item))
-            if item_periods is None:
-                item_periods = by_item[id(item)] = periods(item.frequency, item.soon_days)
-            for period, span, columns, unmet in item_periods:
-                if founded > period.last_month_start or (dissolved is not None and dissolved <= period.end):
-                    status, n = NA, 0   # not expected to meet this period (see life.checks.expected_in)
-                else:
-                    n = grid[columns[0]] if len(columns) == 1 else sum([grid[i] for i in columns])
-                    status = MET if n >= period.required else unmet
-                if status == MET:
-                    met += 1
-                elif status == MISSED:
-                    missed += 1
-                elif status == SOON or status == CURRENT:
-                    pending += 1
-                key = (status, kind, id(period), n)
-                c = shared.get(key)
-                if c is None:
-                    c = shared[key] = Cell(status, kind, label, period, n, span, links)
-                if compact:
-                    seq += [c] * span
-                else:
-                    row.cells.append(c)
-            per_kind[kind] = seq
+            grid = counts.get((org_id, item.meeting_type), empty)
+            key = (id(item), grid, founded, dissolved)
+            result = judged.get(key)
+            if result is None:
+                result = judged[key] = judge(item, grid, founded, dissolved)
+            results.append(result)
+            met += result[1]
+            missed += result[2]
+            pending += result[3]
+            if not compact:
+                row.cells += result[0]
         row.met, row.missed, row.pending = met, missed, pending
-        if compact and row.applied:
-            # Fixed slots per kind: an obligation that does not apply here (e.g. 支委会 without a committee,
-            # or switched off) is a grey mark, so the marks line up down the column.
-            ordered = [per_kind.get(rule.meeting_type) or na_row[rule.meeting_type]
-                       for rule in OBLIGATIONS if org.kind in rule.kinds]
-            row.cells = list(zip(*ordered))
+        if compact and results:
+            key = (org.kind, *map(id, results))   # `judged` keeps the results alive: their ids are stable
+            cells = zipped.get(key)
+            if cells is None:
+                # Fixed slots per kind: an obligation that does not apply here (e.g. 支委会 without a committee,
+                # or switched off) is a grey mark, so the marks line up down the column.
+                per_kind = {item.meeting_type: result[0] for item, result in zip(row.applied, results)}
+                ordered = [per_kind.get(rule.meeting_type) or na_row[rule.meeting_type]
+                           for rule in OBLIGATIONS if org.kind in rule.kinds]
+                cells = zipped[key] = list(zip(*ordered))
+            row.cells = cells   # shared between rows with the same marks: read only
         rows.append(row)
 
-    present = {a.meeting_type for items in applied.values() for a in items}
+    present = {a.meeting_type for a in distinct}
     types = [(rule.meeting_type, _type_label(rule.meeting_type), rule) for rule in OBLIGATIONS
              if rule.meeting_type in present or rule.meeting_type == meeting_type]
     local = {}
-    for items in applied.values():
-        for a in items:
-            if not a.effective.is_default:
-                key = (a.rule.id, a.effective.override_id)
-                local[key] = {"rule": a.rule, "label": _type_label(a.meeting_type), "frequency": a.frequency_label,
-                              "org": a.effective.from_org_name, "reason": a.effective.reason}
+    for a in distinct:
+        if not a.effective.is_default:
+            key = (a.rule.id, a.effective.override_id)
+            local[key] = {"rule": a.rule, "label": _type_label(a.meeting_type), "frequency": a.frequency_label,
+                          "org": a.effective.from_org_name, "reason": a.effective.reason}
     return Matrix(root=root, year=year, on=on, meeting_type=meeting_type, rows=rows, types=types,
                   local_rules=sorted(local.values(), key=lambda d: (d["org"], d["rule"].id)))
 

@@ -179,7 +179,9 @@ def applicable_obligations(orgs, rulebook, on):
     committees = committee_branch_ids(needs_committee, on, rulebook)
     out = {}
     shared = {}   # one Applied per (rule, Effective): organisations without own settings share the default's
-    for org in orgs:
+    by_kind = {}  # (kind, has a committee) -> items, for organisations where every rule is the default
+
+    def items_of(org):
         items = []
         for rule in OBLIGATIONS:
             if org.kind not in rule.kinds or (rule.needs_committee and org.pk not in committees):
@@ -191,6 +193,16 @@ def applicable_obligations(orgs, rulebook, on):
                 if applied is None:
                     applied = shared[key] = Applied(rule, effective)
                 items.append(applied)
+        return items
+
+    for org in orgs:
+        if rulebook.uses_defaults(org):
+            key = (org.kind, org.pk in committees)
+            items = by_kind.get(key)
+            if items is None:
+                items = by_kind[key] = items_of(org)   # shared between organisations: read only
+        else:
+            items = items_of(org)
         if items:
             out[org.pk] = items
     return out
