@@ -1,32 +1,18 @@
 """Background import jobs (roster uploads): progress the browser can poll, and the per-row error list."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
-# A job still unfinished this long after upload was lost (the server restarted mid-way): stop polling it.
-STALE_AFTER = timedelta(hours=1)
+from dangjian.core.jobs import BackgroundJob, OwnJobQuerySet
 
 
-class ImportJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A job is private to the user who uploaded it."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(created_by_id=user.pk)
-
-
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     class State(models.TextChoices):
         PENDING = "pending", "等待处理"
         VALIDATING = "validating", "正在校验"
         IMPORTING = "importing", "正在写入"
         DONE = "done", "导入成功"
         FAILED = "failed", "导入失败"
-
-    FINISHED = {State.DONE, State.FAILED}
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs",
                                    verbose_name="上传人")
@@ -42,7 +28,7 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    objects = ImportJobQuerySet.as_manager()
+    objects = OwnJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "导入任务"
@@ -54,20 +40,8 @@ class ImportJob(models.Model):
         return self.file_name
 
     @property
-    def is_finished(self):
-        return self.status in self.FINISHED
-
-    @property
-    def is_stale(self):
-        return not self.is_finished and self.created_at is not None and timezone.now() - self.created_at > STALE_AFTER
-
-    @property
     def percent(self):
-        if self.status == self.State.DONE:
-            return 100
-        if not self.total_rows:
-            return 0
-        return min(100, int(self.processed_rows * 100 / self.total_rows))
+        return 100 if self.status == self.State.DONE else self.share(self.processed_rows, self.total_rows, 100)
 
     @property
     def error_count(self):

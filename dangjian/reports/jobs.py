@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from dangjian.core import audit
+from dangjian.core.jobs import STALE_AFTER
 from dangjian.orgs.models import Organisation
 
-from .models import STALE_AFTER, ReportJob
+from .models import ReportJob
 
 logger = logging.getLogger(__name__)
 

@@ -1,26 +1,14 @@
 """Report jobs: long work (a district's summary report, statistics over many schools) runs in the background with
 progress the browser polls; the finished file is kept in the row so any app server can hand it out."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 
-# A job still unfinished this long after it started was lost (the server restarted mid-way).
-STALE_AFTER = timedelta(hours=1)
+from dangjian.core.jobs import BackgroundJob, OwnJobQuerySet
 
 
-class ReportJobQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """A job is private to the user who asked for it."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(created_by_id=user.pk)
-
-
-class ReportJob(models.Model):
+class ReportJob(BackgroundJob):
     class State(models.TextChoices):
         PENDING = "pending", "排队中"
         RUNNING = "running", "正在生成"
@@ -49,7 +37,7 @@ class ReportJob(models.Model):
     created_at = models.DateTimeField("申请时间", auto_now_add=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
-    objects = ReportJobQuerySet.as_manager()
+    objects = OwnJobQuerySet.as_manager()
 
     class Meta:
         verbose_name = "报告任务"
@@ -63,20 +51,8 @@ class ReportJob(models.Model):
         return f"{self.kind} {self.org_id}"
 
     @property
-    def is_finished(self):
-        return self.status in (self.State.DONE, self.State.FAILED)
-
-    @property
-    def is_stale(self):
-        return not self.is_finished and self.created_at is not None and timezone.now() - self.created_at > STALE_AFTER
-
-    @property
     def percent(self):
-        if self.status == self.State.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return min(99, int(self.done * 100 / self.total))
+        return 100 if self.status == self.State.DONE else self.share(self.done, self.total, 99)
 
 
 class ReportDraftQuerySet(models.QuerySet):
