@@ -113,6 +113,14 @@ TWINS = {
     "terms:delete": "terms_election_delete",
     "terms:extension_request": "terms_extension_request",
     "terms:extension_approve": "terms_extension_approve",
+    "tasks:task_edit": "tasks_update",
+    "tasks:task_withdraw": "tasks_withdraw",
+    "tasks:pledge_new": "tasks_pledges_create",
+    "tasks:pledge_edit": "tasks_pledges_update",
+    "tasks:pledge_delete": "tasks_pledges_delete",
+    "tasks:instructor_new": "tasks_instructors_create",
+    "tasks:instructor_edit": "tasks_instructors_update",
+    "tasks:instructor_delete": "tasks_instructors_delete",
 }
 
 EXEMPT = {
@@ -152,9 +160,6 @@ EXEMPT = {
        for kind in ("pair", "hardship") for action in ("new", "edit", "delete")},
     "integrity:edit": "TODO API: 修改廉政记录 / edit an integrity record",
     "integrity:delete": "TODO API: 删除廉政记录 / delete an integrity record",
-    **{f"tasks:{name}": f"TODO API: 任务清单 {name}" for name in (
-        "task_edit", "task_withdraw", "pledge_new", "pledge_edit", "pledge_delete", "instructor_new",
-        "instructor_edit", "instructor_delete")},
     **{f"review:{name}": f"TODO API: 民主评议 {name}" for name in (
         "round_create", "round_edit", "round_delete", "round_advance", "ballot", "subject_exempt", "follow_up",
         "follow_up_delete")},

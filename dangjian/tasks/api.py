@@ -1,21 +1,25 @@
-"""API of the 任务清单: tasks (list, issue, read with the issuer's table) and receipts (list, read, answer).
+"""API of the 任务清单: tasks (list, issue, read with the issuer's table, edit, withdraw), receipts (list, read,
+answer), 党建目标责任书 (list, record with its file, read, correct, delete) and 党建指导员 (list, assign, read,
+edit, delete).
 
-Reads are scoped like the pages (Task.objects.visible_to, Receipt.objects.visible_to); writes call
-dangjian.tasks.services exactly as the pages do. Attachments (files) stay in the UI.
+Reads are scoped like the pages (Task.objects.visible_to, Receipt.objects.visible_to, …); writes call
+dangjian.tasks.services exactly as the pages do. A task's own attachment and answer files stay in the UI.
 """
 
 import datetime as dt
 
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
-from dangjian.core import scoping
+from dangjian.api.schemas import Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text, file_download
+from dangjian.core import scoping, uploads
+from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import Receipt, Task
+from .models import Instructor, Pledge, Receipt, Task
 
 router = Router(tags=["任务清单"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -151,3 +155,217 @@ def tasks_receipt_answer(request, receipt_id: int, payload: AnswerIn):
     receipt = _receipt(request, receipt_id, write=True)
     services.receipt_answer(actor=request.user, receipt=receipt, answer=payload.answer)
     return tasks_receipt_detail(request, receipt_id)
+
+
+# --- editing and withdrawing a task ------------------------------------------------------------------------------
+
+
+class TaskPatch(In):
+    """Only the fields sent change; the receipts' states follow a new due date."""
+
+    title: Text(200) = None
+    body: Text(TEXT_MAX) = None
+    due_on: dt.date = None
+
+
+class WithdrawIn(In):
+    reason: Text(200) = ""
+
+
+def _task(request, task_id, *, write=False):
+    return get_object(request, Task.objects.select_related("org"), task_id, write=write)
+
+
+@router.patch("/tasks/{task_id}", response={200: TaskDetailOut, **ERRORS}, summary="修改任务")
+def tasks_update(request, task_id: int, payload: TaskPatch):
+    """与修改任务页面相同的服务：标题、要求、完成期限；已撤回的任务 422。仅下达组织的管理员、书记；记入审计。"""
+    task = _task(request, task_id, write=True)
+    services.task_update(actor=request.user, task=task, **payload.model_dump(exclude_unset=True))
+    return _detail(request, _task(request, task_id))
+
+
+@router.post("/tasks/{task_id}/withdraw", response={200: TaskDetailOut, **ERRORS}, summary="撤回任务")
+def tasks_withdraw(request, task_id: int, payload: WithdrawIn):
+    """撤回后接收组织无需再反馈；已撤回 422。"""
+    task = _task(request, task_id, write=True)
+    services.task_withdraw(actor=request.user, task=task, reason=payload.reason)
+    return _detail(request, _task(request, task_id))
+
+
+# --- 党建目标责任书 -------------------------------------------------------------------------------------------------
+
+
+class PledgeOut(Schema):
+    id: int
+    org: Ref
+    year: int
+    signed_on: dt.date
+    signers: str
+    file_name: str
+    download: str = Field(..., description="责任书文件下载地址（GET，带令牌）")
+
+
+class PledgeFilters(Schema):
+    org: Id | None = Field(None, description="该组织及其下级")
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+class PledgePatch(In):
+    """Only the fields sent change; the file stays (a new file is uploaded on the page)."""
+
+    org: Id = None
+    year: int = Field(None, ge=1, le=32767)
+    signed_on: dt.date = None
+    signers: Text(200) = None
+
+
+def pledge_dict(p):
+    from django.urls import reverse
+
+    return {"id": p.pk, "org": ref_dict(p.org), "year": p.year, "signed_on": p.signed_on, "signers": p.signers,
+            "file_name": p.file_name, "download": reverse("api:tasks_pledges_file", kwargs={"pledge_id": p.pk})}
+
+
+def _pledge(request, pledge_id, *, write=False):
+    return get_object(request, Pledge.objects.select_related("org"), pledge_id, write=write)
+
+
+@router.get("/task-pledges", response={200: Page[PledgeOut], **ERRORS}, summary="党建目标责任书")
+def tasks_pledges_list(request, filters: Query[PledgeFilters], paging: Query[Paging]):
+    require_party_scope(request)
+    qs = Pledge.objects.visible_to(request.user).select_related("org")
+    if filters.org is not None:
+        org = get_object(request, Organisation.objects.all(), filters.org, org_attr=None)
+        qs = qs.filter(org__path__startswith=org.path)
+    if filters.year is not None:
+        qs = qs.filter(year=filters.year)
+    return page(qs.order_by("-year", "org__path", "pk"), paging, lambda rows: [pledge_dict(p) for p in rows])
+
+
+@router.post("/task-pledges", response={201: PledgeOut, **ERRORS}, summary="登记党建目标责任书")
+def tasks_pledges_create(request, org: Form[Id], year: Form[int], signed_on: Form[dt.date],  # type: ignore[valid-type]
+                         signers: Form[Text(200)], file: File[UploadedFile]):  # type: ignore[valid-type]
+    """multipart/form-data：org、year、signed_on、signers 和 file（责任书文件，PDF 或图片，按内容判断）。与登记页面相同的
+    检查；同一组织同一年度已有责任书 409。"""
+    require_write_scope(request)
+    target = ref(request, Organisation.objects.active(), org, "org", write=True)
+    pledge = services.pledge_save(actor=request.user, org=target, year=year, signed_on=signed_on, signers=signers,
+                                  upload=file)
+    return Status(201, pledge_dict(pledge))
+
+
+@router.get("/task-pledges/{pledge_id}", response={200: PledgeOut, **ERRORS}, summary="目标责任书详情")
+def tasks_pledges_detail(request, pledge_id: int):
+    return pledge_dict(_pledge(request, pledge_id))
+
+
+@router.get("/task-pledges/{pledge_id}/file", summary="下载目标责任书文件", **file_download(ERRORS, "责任书文件"))
+def tasks_pledges_file(request, pledge_id: int):
+    pledge = _pledge(request, pledge_id)
+    return uploads.download_response(pledge.file, pledge.file_name, pledge.content_type)
+
+
+@router.patch("/task-pledges/{pledge_id}", response={200: PledgeOut, **ERRORS}, summary="修改目标责任书")
+def tasks_pledges_update(request, pledge_id: int, payload: PledgePatch):
+    pledge = _pledge(request, pledge_id, write=True)
+    data = payload.model_dump(exclude_unset=True)
+    org = ref(request, Organisation.objects.active(), data["org"], "org", write=True) if "org" in data else pledge.org
+    pledge = services.pledge_save(actor=request.user, org=org, year=data.get("year", pledge.year),
+                                  signed_on=data.get("signed_on", pledge.signed_on),
+                                  signers=data.get("signers", pledge.signers), pledge=pledge)
+    return pledge_dict(_pledge(request, pledge.pk))
+
+
+@router.delete("/task-pledges/{pledge_id}", response={200: DeletedOut, **ERRORS}, summary="删除目标责任书")
+def tasks_pledges_delete(request, pledge_id: int):
+    services.pledge_delete(actor=request.user, pledge=_pledge(request, pledge_id, write=True))
+    return {"id": pledge_id, "deleted": True}
+
+
+# --- 党建指导员 -----------------------------------------------------------------------------------------------------
+
+
+class InstructorOut(Schema):
+    id: int
+    org: Ref
+    person: Ref | None
+    name: str
+    unit: str
+    started_on: dt.date
+    ended_on: dt.date | None
+    phone: str = Field(..., description="联系电话（遮蔽）")
+
+
+class InstructorIn(In):
+    org: Id = Field(..., description="指导的学校党组织")
+    person: Id | None = Field(None, description="党员档案（可选，选后姓名取自档案）")
+    name: Text(50) = ""
+    unit: Text(100)
+    started_on: dt.date
+    ended_on: dt.date | None = None
+    phone: Text(20) = ""
+
+
+class InstructorPatch(In):
+    """Only the fields sent change; `phone` left out keeps the stored number."""
+
+    org: Id = None
+    person: Id | None = None
+    name: Text(50) = None
+    unit: Text(100) = None
+    started_on: dt.date = None
+    ended_on: dt.date | None = None
+    phone: Text(20) = None
+
+
+def instructor_dict(i):
+    return {"id": i.pk, "org": ref_dict(i.org), "person": ref_dict(i.person), "name": i.name, "unit": i.unit,
+            "started_on": i.started_on, "ended_on": i.ended_on, "phone": i.phone_masked}
+
+
+def _instructor(request, instructor_id, *, write=False):
+    return get_object(request, selectors.instructors_for(request.user), instructor_id, write=write)
+
+
+def _instructor_refs(request, data):
+    if data.get("org") is not None:
+        data["org"] = ref(request, Organisation.objects.active(), data["org"], "org", write=True)
+    if data.get("person") is not None:
+        data["person"] = ref(request, Person.objects, data["person"], "person")
+    return data
+
+
+@router.get("/task-instructors", response={200: Page[InstructorOut], **ERRORS}, summary="党建指导员")
+def tasks_instructors_list(request, paging: Query[Paging]):
+    require_party_scope(request)
+    return page(selectors.instructors_for(request.user), paging, lambda rows: [instructor_dict(i) for i in rows])
+
+
+@router.post("/task-instructors", response={201: InstructorOut, **ERRORS}, summary="登记党建指导员")
+def tasks_instructors_create(request, payload: InstructorIn):
+    """与登记页面相同的服务：学校党组织须在您的维护范围内（否则 422）；电话只保存加密值、显示遮蔽值。"""
+    require_write_scope(request)
+    data = _instructor_refs(request, payload.model_dump())
+    phone = data.pop("phone")
+    instructor = services.instructor_save(actor=request.user, phone=phone, **data)
+    return Status(201, instructor_dict(_instructor(request, instructor.pk)))
+
+
+@router.get("/task-instructors/{instructor_id}", response={200: InstructorOut, **ERRORS}, summary="党建指导员详情")
+def tasks_instructors_detail(request, instructor_id: int):
+    return instructor_dict(_instructor(request, instructor_id))
+
+
+@router.patch("/task-instructors/{instructor_id}", response={200: InstructorOut, **ERRORS}, summary="修改党建指导员")
+def tasks_instructors_update(request, instructor_id: int, payload: InstructorPatch):
+    instructor = _instructor(request, instructor_id, write=True)
+    data = _instructor_refs(request, payload.model_dump(exclude_unset=True))
+    phone = data.pop("phone", None)
+    services.instructor_save(actor=request.user, instructor=instructor, phone=phone, **data)
+    return instructor_dict(_instructor(request, instructor_id))
+
+
+@router.delete("/task-instructors/{instructor_id}", response={200: DeletedOut, **ERRORS}, summary="删除党建指导员")
+def tasks_instructors_delete(request, instructor_id: int):
+    services.instructor_delete(actor=request.user, instructor=_instructor(request, instructor_id, write=True))
+    return {"id": instructor_id, "deleted": True}
