@@ -56,6 +56,18 @@ def _within_body(ctx, scope):
     return {"person": make_person(org).pk, "to_org": ctx["tree"]["branch_a1"].pk, "effective_on": "2026-07-01"}
 
 
+def _fresh_loss(ctx, scope):
+    person = make_person(ctx["org_in"] if scope == "in" else ctx["org_out"])
+    return {"loss_id": services.contact_loss_record(actor=None, person=person, since=date(2026, 3, 1),
+                                                    note="电话停机，多方查找未果").pk}
+
+
+def _fresh_abroad(ctx, scope):
+    from dangjian.members.models import Status
+
+    return {"person_id": make_person(ctx["org_in"] if scope == "in" else ctx["org_out"], status=Status.ABROAD).pk}
+
+
 EXPECT = {
     "transfers_list": Case(api_list()),
     "transfers_detail": Case(api_read(), _fresh),
@@ -71,4 +83,9 @@ EXPECT = {
     "transfers_decide": Case(api_write(), _fresh_person,
                              body={"status": "deceased", "effective_on": "2026-07-01", "reason": "病故",
                                    "decided_by": "党支部", "decision_date": "2026-07-01"}),
+    "transfers_contact_losses": Case(api_read(), _fresh_person),
+    "transfers_contact_loss_record": Case(api_write(201), _fresh_person,
+                                          body={"since": "2026-03-01", "note": "电话停机，多方查找未果"}),
+    "transfers_contact_found": Case(api_write(), _fresh_loss, body={"ended_on": "2026-05-01"}),
+    "transfers_abroad_return": Case(api_write(), _fresh_abroad, body={"effective_on": "2026-07-01"}),
 }

@@ -121,6 +121,9 @@ TWINS = {
     "tasks:instructor_new": "tasks_instructors_create",
     "tasks:instructor_edit": "tasks_instructors_update",
     "tasks:instructor_delete": "tasks_instructors_delete",
+    "transfers:contact_loss": "transfers_contact_loss_record",
+    "transfers:abroad_return": "transfers_abroad_return",
+    "transfers:contact_found": "transfers_contact_found",
 }
 
 EXEMPT = {
@@ -167,9 +170,6 @@ EXEMPT = {
     "points:rules_remove": "TODO API: 删除本组织积分办法 / remove points rules",
     "workdays:import": "TODO API: 节假日导入（系统管理员） / holiday import",
     "workdays:delete": "TODO API: 删除节假日（系统管理员） / delete a holiday",
-    "transfers:contact_loss": "TODO API: 登记失联 / record loss of contact",
-    "transfers:abroad_return": "TODO API: 出国（境）回国恢复 / return from abroad",
-    "transfers:contact_found": "TODO API: 失联后取得联系 / contact found",
 }
 
 

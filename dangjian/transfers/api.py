@@ -1,5 +1,5 @@
-"""API of 组织关系转接 and 党籍处置: transfers (list, read, out, in, within, accept, return, cancel, renew) and the
-status-change proposals with the decision. Reads are scoped like the pages (Transfer.objects.visible_to);
+"""API of 组织关系转接 and 党籍处置: transfers (list, read, out, in, within, accept, return, cancel, renew), the
+status-change proposals with the decision, 失联 (record, list, contact found) and 出国（境）回国恢复组织生活. Reads are scoped like the pages (Transfer.objects.visible_to);
 writes call dangjian.transfers.services exactly as the pages do."""
 
 import datetime as dt
@@ -10,13 +10,14 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
-from dangjian.api.schemas import Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
+from dangjian.members import services as member_services
 from dangjian.members.models import Gender, Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import Kind, State, Transfer
+from .models import ContactLoss, Kind, State, Transfer
 
 router = Router(tags=["组织关系转接"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -242,5 +243,81 @@ def transfers_decide(request, person_id: int, payload: DecideIn):
     """须填写理由、决定机关或会议及决定日期；写入党籍变更记录与审计日志。"""
     person = get_object(request, Person.objects.select_related("org"), person_id, write=True)
     person = services.status_decide(actor=request.user, person=person, **payload.model_dump())
+    return {"person": {"id": person.pk, "name": person.name}, "status": person.status,
+            "status_label": person.get_status_display(), "status_since": person.status_since}
+
+
+# --- 失联 and 回国（境） -------------------------------------------------------------------------------------------
+
+
+class ContactLossIn(In):
+    since: dt.date = Field(..., description="失联日期（最后一次取得联系的次日）")
+    note: Text(300) = Field(..., description="情况说明（最后联系时间、联系方式、寻找经过）")
+
+
+class ContactFoundIn(In):
+    ended_on: dt.date = Field(..., description="恢复联系日期")
+
+
+class ContactLossOut(Schema):
+    id: int
+    person: Ref
+    since: dt.date
+    note: str
+    ended_on: dt.date | None
+
+
+class AbroadReturnIn(In):
+    effective_on: dt.date = Field(..., description="恢复组织生活的日期")
+    decided_by: Text(100) = ""
+    decision_date: dt.date | None = None
+
+
+def loss_dict(loss):
+    return {"id": loss.pk, "person": ref_dict(loss.person), "since": loss.since, "note": loss.note,
+            "ended_on": loss.ended_on}
+
+
+def _loss(request, loss_id, *, write=False):
+    """The person page's fetch (views._loss): 404 outside the person's organisation scope, 403 without write."""
+    loss = (ContactLoss.objects.select_related("person__org").filter(pk=loss_id).first()
+            if 1 <= loss_id <= MAX_ID else None)
+    if loss is None or not scoping.can_read(request.user, loss.person.org):
+        scoping.deny(request, "transfers.contactloss", loss_id)
+    if write and not scoping.can_write(request.user, loss.person.org):
+        scoping.deny(request, "transfers.contactloss", loss_id, forbidden=True)
+    return loss
+
+
+@router.get("/people/{person_id}/contact-losses", response={200: Page[ContactLossOut], **ERRORS}, summary="失联登记")
+def transfers_contact_losses(request, person_id: int, paging: Query[Paging]):
+    person = get_object(request, Person.objects.select_related("org"), person_id)
+    if not scoping.can_read(request.user, person.org):   # a member reading his own record: not this list
+        scoping.deny(request, "members.person", person_id)
+    return page(person.contact_losses.select_related("person"), paging, lambda rows: [loss_dict(x) for x in rows])
+
+
+@router.post("/people/{person_id}/contact-losses", response={201: ContactLossOut, **ERRORS}, summary="登记失联")
+def transfers_contact_loss_record(request, person_id: int, payload: ContactLossIn):
+    """与登记失联页面相同的服务：只有预备党员、正式党员；已登记失联且未恢复联系的 422。满6个月仍未取得联系的，
+    平台将提出停止党籍的建议（教管 第二十四条）。"""
+    person = get_object(request, Person.objects.select_related("org"), person_id, write=True)
+    loss = services.contact_loss_record(actor=request.user, person=person, **payload.model_dump())
+    return Status(201, loss_dict(loss))
+
+
+@router.post("/contact-losses/{loss_id}/found", response={200: ContactLossOut, **ERRORS}, summary="登记恢复联系")
+def transfers_contact_found(request, loss_id: int, payload: ContactFoundIn):
+    loss = _loss(request, loss_id, write=True)
+    loss = services.contact_loss_end(actor=request.user, loss=loss, ended_on=payload.ended_on)
+    return loss_dict(loss)
+
+
+@router.post("/people/{person_id}/abroad-return", response={200: DecisionOut, **ERRORS},
+             summary="出国（境）回国恢复组织生活")
+def transfers_abroad_return(request, person_id: int, payload: AbroadReturnIn):
+    """出国（境）保留党籍的党员回国后恢复组织生活，恢复出国前的政治面貌（预备党员或正式党员）；不是该状态的 422。"""
+    person = get_object(request, Person.objects.select_related("org"), person_id, write=True)
+    person = member_services.person_return_from_abroad(actor=request.user, person=person, **payload.model_dump())
     return {"person": {"id": person.pk, "name": person.name}, "status": person.status,
             "status_label": person.get_status_display(), "status_since": person.status_since}
