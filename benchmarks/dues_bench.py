@@ -15,7 +15,6 @@ Prints both and the ratio (target ≤ 2×). Never asserts: wall-clock time depen
 import argparse
 import os
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date
@@ -59,16 +58,11 @@ def main():
     from django.conf import settings
 
     django.setup()
+    from harness import close_database, open_database
     from django.db import connection, transaction
-    from django.test.utils import setup_test_environment
 
-    tmpdir = None
-    if connection.vendor == "sqlite":
-        tmpdir = tempfile.TemporaryDirectory()
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
-    setup_test_environment()
     settings.FIELD_ENCRYPTION_KEY = settings.FIELD_ENCRYPTION_KEY or "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    db = open_database()
     try:
         from dangjian.demo.builder import build
         from dangjian.demo.plans import synth_plan, synth_region_code
@@ -115,9 +109,7 @@ def main():
         print(f"bills_generate ({outcome.created} created)   : {elapsed:7.3f}s")
         print(f"ratio generate / bare insert      : {elapsed / baseline:7.2f}x  (target <= 2x)")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        close_database(db)
     return 0
 
 

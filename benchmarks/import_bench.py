@@ -16,7 +16,6 @@ import io
 import os
 import pstats
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date, timedelta
@@ -83,17 +82,12 @@ def main():
     from django.conf import settings
 
     django.setup()
+    from harness import close_database, open_database
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
-    tmpdir = None
-    if connection.vendor == "sqlite":
-        tmpdir = tempfile.TemporaryDirectory()
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
-    setup_test_environment()
     settings.IMPORT_IN_THREAD = False
     settings.IMPORT_MAX_BYTES = 200 * 1024 * 1024
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    db = open_database()
     try:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -146,9 +140,7 @@ def main():
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        close_database(db)
     return 0
 
 

@@ -23,7 +23,6 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date
@@ -74,25 +73,11 @@ def main():
     import django
 
     django.setup()
+    from harness import close_database, open_database
     from django.db import connection, reset_queries, transaction
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
-    tmpdir = None
-    reuse = args.keep and Path(args.keep).exists()
-    if args.keep and connection.vendor != "sqlite":
-        sys.exit("--keep is for SQLite only")
-    if connection.vendor == "sqlite" and not args.keep:
-        tmpdir = tempfile.TemporaryDirectory()
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
-    elif args.keep:
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(args.keep).resolve())
-    setup_test_environment()
-    if reuse:
-        old_name = None
-        connection.close()
-        connection.settings_dict["NAME"] = str(Path(args.keep).resolve())
-    else:
-        old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    db = open_database(keep=args.keep)
     try:
         from dangjian.compliance.matrix import build_matrix
         from dangjian.life import demo as life_demo
@@ -101,7 +86,7 @@ def main():
         from dangjian.life.models import Attendance, Meeting
         from dangjian.orgs.models import Organisation
 
-        if reuse:
+        if db.reused:
             root = Organisation.objects.order_by("path").first()
             print(f"{connection.vendor}: reusing {args.keep}: {Organisation.objects.count()} organisations, "
                   f"{Meeting.objects.count()} meetings, {Attendance.objects.count()} attendance rows")
@@ -164,10 +149,7 @@ def main():
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(20)
     finally:
-        if not args.keep:
-            connection.creation.destroy_test_db(old_name, verbosity=0)
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        close_database(db)
     return 0
 
 

@@ -19,7 +19,6 @@ import cProfile
 import os
 import pstats
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date
@@ -85,15 +84,10 @@ def main():
     import django
 
     django.setup()
+    from harness import close_database, open_database
     from django.db import connection, reset_queries, transaction
-    from django.test.utils import setup_test_environment
 
-    tmpdir = None
-    if connection.vendor == "sqlite":
-        tmpdir = tempfile.TemporaryDirectory()
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    db = open_database()
     try:
         from dangjian.core.registry import extend_demo, refresh_planner_statistics
         from dangjian.demo.builder import build
@@ -146,9 +140,7 @@ def main():
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        close_database(db)
     return 0
 
 

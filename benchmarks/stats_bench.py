@@ -22,7 +22,6 @@ Never asserts.
 import argparse
 import os
 import sys
-import tempfile
 import time
 import warnings
 from datetime import date
@@ -133,15 +132,11 @@ def main():
     import django
 
     django.setup()
+    from harness import close_database, open_database
     from django.db import connection, reset_queries, transaction
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
 
-    tmpdir = None
-    if connection.vendor == "sqlite":
-        tmpdir = tempfile.TemporaryDirectory()
-        connection.settings_dict.setdefault("TEST", {})["NAME"] = str(Path(tmpdir.name) / "bench.sqlite3")
-    setup_test_environment()
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    db = open_database()
     try:
         from dangjian.demo.builder import build
         from dangjian.demo.plans import synth_plan, synth_region_code
@@ -207,9 +202,7 @@ def main():
         print(f"  statistics + Excel      : {job * 1000:8.1f} ms")
         print(f"  ratio statistics / SQL  : {elapsed / baseline:8.2f}x  (target <= 3x)")
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        if tmpdir is not None:
-            tmpdir.cleanup()
+        close_database(db)
     return 0
 
 
