@@ -212,7 +212,8 @@ def summary(org, start, end):
       self-directed logs dated in the period by people now in the subtree, their hours and distinct people.
     """
     from django.db.models import Sum
-    from django.db.models.functions import TruncMonth
+
+    from .checks import MonthKey
 
     held = Meeting.objects.filter(org__path__startswith=org.path, status=Meeting.Status.HELD,
                                   date__gte=start, date__lte=end)
@@ -233,9 +234,10 @@ def summary(org, start, end):
     overall = rows.aggregate(expected=Count("id"), present=Count("id", filter=present),
                              people=Count("person", distinct=True, filter=present))
 
-    meetings_month = {row["month"]: row["n"] for row in held.annotate(month=TruncMonth("date")).values("month")
+    # Months as "YYYY-MM" computed by the database (TruncMonth calls back into Python per row on SQLite).
+    meetings_month = {row["month"]: row["n"] for row in held.annotate(month=MonthKey("date")).values("month")
                       .annotate(n=Count("id")).order_by()}
-    att_month = {row["month"]: row for row in rows.annotate(month=TruncMonth("meeting__date")).values("month")
+    att_month = {row["month"]: row for row in rows.annotate(month=MonthKey("meeting__date")).values("month")
                  .annotate(expected=Count("id"), present=Count("id", filter=present)).order_by()}
 
     def rate(p, e):
@@ -243,8 +245,9 @@ def summary(org, start, end):
 
     by_month = []
     for month in _months(start, end):
-        a = att_month.get(month, {})
-        by_month.append({"month": month, "count": meetings_month.get(month, 0), "expected": a.get("expected", 0),
+        a = att_month.get(f"{month:%Y-%m}", {})
+        by_month.append({"month": month, "count": meetings_month.get(f"{month:%Y-%m}", 0),
+                         "expected": a.get("expected", 0),
                          "present": a.get("present", 0), "rate": rate(a.get("present", 0), a.get("expected", 0))})
     attendance_by_type = {}
     for key, _ in MeetingType.choices:
