@@ -88,8 +88,8 @@ TWINS = {
        for kind in ("pairs", "posts", "lessons", "reviews", "articles", "honours")
        for action, op in (("new", "create"), ("edit", "update"), ("delete", "delete"))},
     # integrity: one page for the four kinds (the kind is in the URL)
-    "integrity:create": ("integrity_files_create", "integrity_talks_create", "integrity_education_create",
-                         "integrity_sanctions_create"),
+    **{f"integrity:{page}": tuple(f"integrity_{kind}_{op}" for kind in ("files", "talks", "education", "sanctions"))
+       for page, op in (("create", "create"), ("edit", "update"), ("delete", "delete"))},
     # tasks
     "tasks:task_new": "tasks_create",
     "tasks:receipt_answer": "tasks_receipt_answer",
@@ -161,8 +161,6 @@ EXEMPT = {
     "reports:summary_save": "TODO API: 保存工作总结中的文字 / save the summary's texts",
     **{f"service:{kind}_{action}": f"TODO API: 服务工作 {kind} {action}"
        for kind in ("pair", "hardship") for action in ("new", "edit", "delete")},
-    "integrity:edit": "TODO API: 修改廉政记录 / edit an integrity record",
-    "integrity:delete": "TODO API: 删除廉政记录 / delete an integrity record",
     **{f"review:{name}": f"TODO API: 民主评议 {name}" for name in (
         "round_create", "round_edit", "round_delete", "round_advance", "ballot", "subject_exempt", "follow_up",
         "follow_up_delete")},

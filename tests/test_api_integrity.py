@@ -175,3 +175,50 @@ def test_a_second_file_for_the_same_person_is_a_conflict(client, people, tokens)
     assert call(client, "post", "/integrity/files", tokens["discipline"], body=body).status_code == 201
     response = call(client, "post", "/integrity/files", tokens["discipline"], body=body)
     assert response.status_code == 409 and IntegrityFile.objects.count() == 1
+
+
+# --- changing and deleting (the edit page's service and checks) ------------------------------------------------
+
+
+def test_update_changes_only_the_fields_sent_and_is_audited(client, people, tokens):
+    record = talk(people["a2"])
+    response = call(client, "patch", f"/integrity/talks/{record.pk}", tokens["discipline"],
+                    body={"summary": "提醒要点（补充）"})
+    assert response.status_code == 200 and response.json()["summary"] == "提醒要点（补充）"
+    record.refresh_from_db()
+    assert (record.summary, record.talked_by) == ("提醒要点（补充）", "纪委书记")
+    entry = AuditLog.objects.get(event=Event.UPDATE, object_type="integrity.talk", object_id=str(record.pk))
+    assert entry.changes["after"]["summary"] == "提醒要点（补充）"
+
+
+def test_bad_update_changes_nothing(client, people, tokens):
+    record = Sanction.objects.create(org=people["a2"].org, person=people["a2"], kind=Sanction.Kind.PROBATION,
+                                     decided_on=date(2026, 1, 5), decided_by="党委", document_no="纪〔2026〕1号",
+                                     probation_until=date(2027, 1, 5))
+    token = tokens["discipline"]
+    response = call(client, "patch", f"/integrity/sanctions/{record.pk}", token, body={"probation_until": "2028-03-01"})
+    assert response.status_code == 422 and "probation_until" in response.json()["errors"]
+    response = call(client, "patch", f"/integrity/sanctions/{record.pk}", token, body={"person": people["b"].pk})
+    assert response.status_code == 422 and list(response.json()["errors"]) == ["person"]
+    assert call(client, "patch", f"/integrity/sanctions/{record.pk}", token,
+                body={"decided_by": None}).status_code == 422
+    record.refresh_from_db()
+    assert (record.probation_until, record.person_id, record.decided_by) == (date(2027, 1, 5), people["a2"].pk, "党委")
+    assert not AuditLog.objects.filter(event=Event.UPDATE, object_type="integrity.sanction").exists()
+
+
+@pytest.mark.parametrize("who", sorted(VISIBILITY))
+def test_update_and_delete_follow_the_pages_rights(client, people, tokens, who):
+    record = talk(people["a2"])
+    sees, _, writes = VISIBILITY[who]
+    want = 200 if writes else 403 if sees else 404
+    patch = call(client, "patch", f"/integrity/talks/{record.pk}", tokens[who], body={"summary": "改"})
+    assert patch.status_code == want
+    delete = call(client, "delete", f"/integrity/talks/{record.pk}", tokens[who])
+    assert delete.status_code == want
+    assert Talk.objects.filter(pk=record.pk).exists() == (not writes)
+    outside = talk(people["b"])
+    _, sees_out, _ = VISIBILITY[who]
+    if not sees_out:
+        assert call(client, "delete", f"/integrity/talks/{outside.pk}", tokens[who]).status_code == 404
+        assert Talk.objects.filter(pk=outside.pk).exists()

@@ -1,19 +1,22 @@
 """API of the integrity app (廉政建设): list, read and create the four restricted record kinds (廉政档案, 约谈记录,
 警示教育, 纪律处分) with exactly the pages' visibility (selectors.py: 纪检 in scope and district-level roles only;
 everyone else 403 on lists and 404 on records) and the pages' audit: every list and every record read writes the
-same `read` row (services.record_read). Creation goes through services.record_create.
+same `read` row (services.record_read). Creation, changes and deletion go through services.record_create,
+record_update and record_delete, with the edit page's checks.
 
-The three operations of each kind are built by `_register` from services.KINDS; the operation ids are
-integrity_<kind>_list, integrity_<kind>_detail and integrity_<kind>_create."""
+The five operations of each kind are built by `_register` from services.KINDS; the operation ids are
+integrity_<kind>_list, _detail, _create, _update and _delete."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import create_model
 
 from dangjian.api.common import page, ref_dict
-from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, Id, In, Page, Paging, RecordOut, Ref, Text
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, RecordOut, Ref, Text
 from dangjian.core import scoping
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
@@ -156,11 +159,8 @@ def _detail(request, kind, record_id):
     return record_dict(record)
 
 
-def _create(request, kind, payload):
-    """The create page's checks (writers only: 403), people and organisations limited to the user's write
-    scope as on the form (otherwise 422 on the field), then services.record_create."""
-    views._require_access(request, write=True)
-    data = payload.model_dump()
+def _references(request, data):
+    """People and organisations named in a body: limited to the user's write scope as on the form (else 422)."""
     choices = {"person": Person.objects.filter(selectors.writable_q(request.user)),
                "org": selectors.writable_orgs(request.user)}
     for name, queryset in choices.items():
@@ -168,14 +168,52 @@ def _create(request, kind, payload):
             data[name] = queryset.filter(pk=data[name]).first()
             if data[name] is None:
                 raise ValidationError({name: "不存在或不在您的管理范围内。"})
+    return data
+
+
+def _create(request, kind, payload):
+    """The create page's checks (writers only: 403), people and organisations limited to the user's write
+    scope as on the form (otherwise 422 on the field), then services.record_create."""
+    views._require_access(request, write=True)
+    data = _references(request, payload.model_dump())
     record = services.record_create(actor=request.user, what=kind.slug, **data)
     return Status(201, record_dict(record))
 
 
+def _fetch(request, kind, record_id, *, write=False):
+    if not 1 <= record_id <= MAX_ID:
+        scoping.deny(request, kind.model._meta.label_lower, record_id)
+    return views._record(request, kind, record_id, write=write)
+
+
+def _update(request, kind, record_id, payload):
+    """The edit page: 404 outside what the user may see, 403 seen but not writable; only the fields sent change."""
+    record = _fetch(request, kind, record_id, write=True)
+    data = _references(request, payload.model_dump(exclude_unset=True))
+    record = services.record_update(actor=request.user, record=record, **data)
+    return record_dict(_fetch(request, kind, record.pk))
+
+
+def _delete(request, kind, record_id):
+    services.record_delete(actor=request.user, record=_fetch(request, kind, record_id, write=True))
+    return {"id": record_id, "deleted": True}
+
+
+def _patch_schema(schema):
+    """The create schema with every field optional (the same limits): a PATCH changes only the fields sent."""
+    fields = {}
+    for name, info in schema.model_fields.items():
+        kind = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        fields[name] = (kind, Field(None, description=info.description))
+    return create_model(schema.__name__.removesuffix("In") + "Patch", __base__=In, **fields)
+
+
 # --- operations: three per kind ----------------------------------------------------------------
 
-SCHEMAS = {"files": (IntegrityFileOut, IntegrityFileIn), "talks": (IntegrityTalkOut, IntegrityTalkIn), "education": (IntegrityEducationOut, IntegrityEducationIn),
+SCHEMAS = {"files": (IntegrityFileOut, IntegrityFileIn), "talks": (IntegrityTalkOut, IntegrityTalkIn),
+           "education": (IntegrityEducationOut, IntegrityEducationIn),
            "sanctions": (IntegritySanctionOut, IntegritySanctionIn)}
+PATCHES = {slug: _patch_schema(body) for slug, (_, body) in SCHEMAS.items()}
 
 
 def _register(slug):
@@ -191,17 +229,27 @@ def _register(slug):
     def create(request, payload: body):
         return _create(request, kind, payload)
 
+    def update(request, record_id: int, payload: PATCHES[slug]):
+        return _update(request, kind, record_id, payload)
+
+    def delete(request, record_id: int):
+        return _delete(request, kind, record_id)
+
     access = "仅纪检委员（范围内）和教育工委（区级）可见，其他角色列表 403、记录 404。每次读取都记入审计。"
     for fn, action, doc in ((list_, "list", f"{kind.label}列表（可按组织、年份、关键词筛选）。{access}"),
                             (detail, "detail", f"{kind.label}详情。{access}"),
                             (create, "create", f"登记{kind.label}（纪检委员或区级组织管理员、书记；人员、组织须在"
-                                               f"您的登记范围内，否则 422）。")):
+                                               f"您的登记范围内，否则 422）。"),
+                            (update, "update", f"修改{kind.label}（与修改页面相同的检查；只改提交的字段）。"),
+                            (delete, "delete", f"删除{kind.label}（记入审计）。")):
         fn.__name__ = fn.__qualname__ = f"integrity_{slug}_{action}"
         fn.__doc__ = doc
     path = f"/integrity/{slug}"
     router.get(path, response={200: Page[out], **ERRORS}, summary=f"{kind.label}列表")(list_)
     router.get(f"{path}/{{record_id}}", response={200: out, **ERRORS}, summary=f"{kind.label}详情")(detail)
     router.post(path, response={201: out, **ERRORS}, summary=f"登记{kind.label}")(create)
+    router.patch(f"{path}/{{record_id}}", response={200: out, **ERRORS}, summary=f"修改{kind.label}")(update)
+    router.delete(f"{path}/{{record_id}}", response={200: DeletedOut, **ERRORS}, summary=f"删除{kind.label}")(delete)
 
 
 for _slug in services.KINDS:
