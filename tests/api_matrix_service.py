@@ -34,6 +34,9 @@ KINDS = {
         "participants": [{"person": c[f"person_{s}"].pk, "hours": "1.5"}]}, {"title": "新名称"}),
     "service_partnerships": ("partnership", "partnership_id", lambda c, s: {
         "partner_name": f"城南社区{next(_seq)}", "partner_kind": "community", "since": DAY.isoformat()}, {"note": "说明"}),
+    "service_pairs": ("pair", "pair_id", lambda c, s: {
+        "member": c[f"person_{s}"].pk, "student_alias": f"P{next(_seq)}", "school_year": "2025-2026",
+        "category": "struggling"}, {"note": "提高数学成绩"}),
     "service_home_visits": ("visit", "visit_id", lambda c, s: {
         "teacher": c[f"person_{s}"].pk, "date": DAY.isoformat(), "category": "hardship", "student_alias": "L.M."},
         {"outcome": "有进步"}),

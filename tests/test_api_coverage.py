@@ -124,6 +124,9 @@ TWINS = {
     "transfers:contact_loss": "transfers_contact_loss_record",
     "transfers:abroad_return": "transfers_abroad_return",
     "transfers:contact_found": "transfers_contact_found",
+    "service:pair_new": "service_pairs_create",
+    "service:pair_edit": "service_pairs_update",
+    "service:pair_delete": "service_pairs_delete",
 }
 
 EXEMPT = {
@@ -159,8 +162,8 @@ EXEMPT = {
     "pipeline:template_upload": "TODO API: 替换文书模板（系统管理员） / replace a document template",
     "pipeline:template_revert": "TODO API: 恢复默认文书模板（系统管理员） / revert a document template",
     "reports:summary_save": "TODO API: 保存工作总结中的文字 / save the summary's texts",
-    **{f"service:{kind}_{action}": f"TODO API: 服务工作 {kind} {action}"
-       for kind in ("pair", "hardship") for action in ("new", "edit", "delete")},
+    **{f"service:hardship_{action}": "TODO API: 困难职工档案（仅书记、组织管理员和区级可见，每次查看记入审计） / "
+                                     "restricted hardship files" for action in ("new", "edit", "delete")},
     **{f"review:{name}": f"TODO API: 民主评议 {name}" for name in (
         "round_create", "round_edit", "round_delete", "round_advance", "ballot", "subject_exempt", "follow_up",
         "follow_up_delete")},

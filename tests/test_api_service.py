@@ -94,3 +94,41 @@ def test_the_twenty_first_photo_is_refused(client, world):
     assert response.status_code == 422
     assert response.json()["errors"] == {"file": [f"每个活动最多上传 {services.PHOTOS_MAX} 张照片。"]}
     assert ActivityPhoto.objects.count() == services.PHOTOS_MAX
+
+
+# --- 帮教对子 -------------------------------------------------------------------------------------------------------
+
+
+def test_pairs_create_edit_delete_through_the_pages_service(client, tree):
+    from dangjian.core.audit import Event
+    from dangjian.service.models import MentorPair
+    from tests.factories import make_person
+
+    teacher = make_person(tree["branch_a2"])
+    outsider_teacher = make_person(tree["school_b"])
+    writer = token_for(make_user(role=Role.SECRETARY, org=tree["school_a"]))
+    viewer = token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    body = {"org": tree["branch_a2"].pk, "member": teacher.pk, "student_alias": "L.M.", "school_year": "2025-2026",
+            "category": "struggling", "note": "提高数学成绩"}
+    assert call(client, "post", "/service/pairs", viewer, body=body).status_code == 403
+    bad_year = call(client, "post", "/service/pairs", writer, body={**body, "school_year": "2025-2027"})
+    assert bad_year.status_code == 422 and "school_year" in bad_year.json()["errors"]
+    foreign = call(client, "post", "/service/pairs", writer, body={**body, "member": outsider_teacher.pk})
+    assert foreign.status_code == 422 and "member" in foreign.json()["errors"]
+    assert not MentorPair.objects.exists()
+    created = call(client, "post", "/service/pairs", writer, body=body)
+    assert created.status_code == 201, created.content
+    pair_id = created.json()["id"]
+    assert created.json()["member"]["id"] == teacher.pk and created.json()["visits"] == 0
+    assert call(client, "post", "/service/pairs", writer, body=body).status_code == 409
+    assert call(client, "get", f"/service/pairs/{pair_id}", outsider).status_code == 404
+    assert call(client, "patch", f"/service/pairs/{pair_id}", viewer, body={"note": "改"}).status_code == 403
+    changed = call(client, "patch", f"/service/pairs/{pair_id}", writer, body={"note": "提高语文成绩"})
+    assert changed.status_code == 200 and changed.json()["note"] == "提高语文成绩"
+    bad = call(client, "patch", f"/service/pairs/{pair_id}", writer, body={"student_alias": "110101199003041234"[:10]})
+    assert bad.status_code == 422 and MentorPair.objects.get().student_alias == "L.M."
+    assert call(client, "delete", f"/service/pairs/{pair_id}", outsider).status_code == 404
+    assert call(client, "delete", f"/service/pairs/{pair_id}", writer).status_code == 200
+    assert not MentorPair.objects.exists()
+    assert AuditLog.objects.filter(event=Event.DELETE, object_type="service.mentorpair", object_id=str(pair_id)).exists()

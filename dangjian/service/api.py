@@ -1,5 +1,5 @@
-"""API of the service app: activities (with participants), 结对共建, 家访 and 慰问 — list, read, create, update,
-delete, through the same selectors and services as the pages; an activity's photos (multipart upload with the
+"""API of the service app: activities (with participants), 结对共建, 帮教对子, 家访 and 慰问 — list, read, create,
+update, delete, through the same selectors and services as the pages; an activity's photos (multipart upload with the
 page's checks, download, delete). The restricted 困难职工档案 stay in the UI.
 
 Each record kind gets its five operations from `crud()`: `<name>_list`, `_create`, `_detail`, `_update`,
@@ -275,6 +275,47 @@ def _plain(selector, *related):
     return rows
 
 
+class PairOut(Schema):
+    id: int
+    org: Ref
+    member: Ref = Field(..., description="帮教党员")
+    student_alias: str = Field(..., description="学生化名或姓名首字母")
+    school_year: str
+    category: VisitCategory
+    category_label: str
+    note: str
+    visits: int = Field(..., description="该对子的家访次数")
+
+
+class PairIn(In):
+    org: Id
+    member: Id = Field(..., description="帮教党员（本组织及下级的党员）")
+    student_alias: Text(10) = Field(..., description="化名或姓名首字母，不超过10个字；不能是证件号、电话")
+    school_year: Text(9) = Field(..., description="学年，如 2025-2026")
+    category: VisitCategory
+    note: Text(300) = Field("", description="帮教目标")
+
+
+class PairPatch(In):
+    member: Id = None
+    student_alias: Text(10) = None
+    school_year: Text(9) = None
+    category: VisitCategory = None
+    note: Text(300) = None
+
+
+def pair_dict(p):
+    return {"id": p.pk, "org": ref_dict(p.org), "member": ref_dict(p.member), "student_alias": p.student_alias,
+            "school_year": p.school_year, "category": p.category, "category_label": p.get_category_display(),
+            "note": p.note, "visits": p.visit_count}
+
+
+def pair_refs(request, data):
+    if data.get("member") is not None:
+        data["member"] = ref(request, Person.objects, data["member"], "member")
+    return data
+
+
 # --- the five operations of each kind --------------------------------------------------------------
 
 
@@ -357,6 +398,10 @@ crud(name="service_partnerships", path="partnerships", param="partnership_id", l
      out=PartnershipOut, create_in=PartnershipIn, patch_in=PartnershipPatch, to_dict=partnership_dict,
      rows=_plain(selectors.partnership_list), create=services.partnership_create,
      update=services.partnership_update, delete=services.partnership_delete, arg="partnership")
+crud(name="service_pairs", path="pairs", param="pair_id", label="帮教对子", model=MentorPair, out=PairOut,
+     create_in=PairIn, patch_in=PairPatch, to_dict=pair_dict, rows=_plain(selectors.pair_list),
+     create=services.pair_create, update=services.pair_update, delete=services.pair_delete, arg="pair",
+     refs=pair_refs)
 crud(name="service_home_visits", path="home-visits", param="visit_id", label="家访", model=HomeVisit,
      out=HomeVisitOut, create_in=HomeVisitIn, patch_in=HomeVisitPatch, to_dict=visit_dict,
      rows=_plain(selectors.visit_list), create=services.home_visit_create, update=services.home_visit_update,
