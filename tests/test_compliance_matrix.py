@@ -357,3 +357,10 @@ def test_a_local_rule_changes_only_its_subtree_when_rows_are_shared(tree):
     assert spans[tree["branch_a1"].pk] == [1, 7, 4]                 # its own rule: semesters
     others = [pk for pk in spans if pk != tree["branch_a1"].pk]
     assert others and all(spans[pk] == [3, 3, 3, 3] for pk in others)   # everyone else: the default, quarters
+
+
+def test_a_link_without_a_year_shows_the_current_year_in_the_form(sec_client, tree):
+    response = sec_client.get(MATRIX, {"type": "lecture"})
+    assert response.status_code == 200
+    assert response.context["form"]["year"].value() == str(timezone.localdate().year)
+    assert response.context["matrix"].year == timezone.localdate().year

@@ -153,8 +153,12 @@ def matrix(request):
     overrides, committee applicability and one grouped count of meetings, whatever the subtree's size."""
     orgs = _scoped_orgs(request)
     today = timezone.localdate()
-    form = MatrixForm(request.GET or None, orgs=orgs, types=obligation_types(), this_year=today.year,
-                      initial={"year": today.year})
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        if not data.get("year"):
+            data["year"] = str(today.year)   # a link with only ?type= shows the year it is for
+    form = MatrixForm(data, orgs=orgs, types=obligation_types(), this_year=today.year, initial={"year": today.year})
     chosen, subtree = _pick(form, orgs)
     year = (form.cleaned_data.get("year") if form.is_valid() else None) or today.year
     meeting_type = (form.cleaned_data.get("type") if form.is_valid() else None) or None
