@@ -11,7 +11,7 @@ from dangjian.orgs.models import OrgKind, Role
 from dangjian.review import services
 from tests.factories import make_org, make_person, make_user
 from dangjian.review.models import Round
-from tests.test_api_permissions import Case, api_list, api_read, api_write
+from tests.test_api_permissions import Case, api_create, api_list, api_read, api_write
 
 
 def extend_ctx(ctx):
@@ -38,6 +38,45 @@ def committee_round(c, s):
     return {"round_id": r.pk}
 
 
+def _fresh_round(c, s, status=Round.Status.PREPARING):
+    """A round of a fresh branch of the scope's school, its writer in c["review_writer"], in the given stage."""
+    today = timezone.localdate()
+    org = make_org(c["tree"]["school_a" if s == "in" else "school_b"], kind=OrgKind.BRANCH)
+    c["review_person"] = make_person(org)
+    writer = c["review_writer"] = make_user(role=Role.SECRETARY, org=org)
+    r = services.round_create(actor=writer, org=org, year=today.year, starts_on=today, ends_on=today)
+    if status != Round.Status.PREPARING:
+        services.round_open(actor=writer, round=r)
+    if status == Round.Status.COMMITTEE:
+        services.round_to_committee(actor=writer, round=r)
+    return r
+
+
+def preparing_round(c, s):
+    return {"round_id": _fresh_round(c, s).pk}
+
+
+def evaluating_round(c, s):
+    return {"round_id": _fresh_round(c, s, Round.Status.EVALUATING).pk}
+
+
+def unqualified(c, s, follow_up=False):
+    """A round in 支委评定 whose one member is graded 不合格 (and, if asked, has a 处置)."""
+    r = _fresh_round(c, s, Round.Status.COMMITTEE)
+    subject = r.subjects.get()
+    subject.final_grade = "unqualified"
+    subject.save(update_fields=["final_grade"])
+    if follow_up:
+        services.follow_up_set(actor=c["review_writer"], subject=subject, measure="persuade")
+    return {"round_id": r.pk, "person_id": subject.person_id}
+
+
+def round_body(c, s):
+    org = make_org(c["tree"]["school_a"], kind=OrgKind.BRANCH) if s == "in" else c["org_out"]
+    today = timezone.localdate()
+    return {"org": org.pk, "year": today.year, "starts_on": today.isoformat(), "ends_on": today.isoformat()}
+
+
 ROUND = lambda c, s: {"round_id": c[f"review_{s}"].pk}  # noqa: E731
 OWN = lambda c, s: {"round_id": (c["review_own"] if s == "in" else c["review_out"]).pk}  # noqa: E731
 
@@ -52,4 +91,14 @@ EXPECT = {
         OWN, body={"text": "对照党员标准，认真自评"}),
     "review_grades_set": Case(api_write(), committee_round, body={"grades": []}),
     "review_staff_codes_create": Case(api_write(201), ROUND, body={"count": 3}),
+    "review_rounds_create": Case(api_create(), body=round_body, scoped=True),
+    "review_rounds_update": Case(api_write(), ROUND, body={"note": "按时完成"}),
+    "review_rounds_delete": Case(api_write(), preparing_round),
+    "review_rounds_advance": Case(api_write(), preparing_round),
+    "review_subject_exempt": Case(api_write(), evaluating_round,
+                                  body=lambda c, s: {"person": c["review_person"].pk, "exempt": True,
+                                                     "reason": "长期病假"}),
+    "review_follow_up_set": Case(api_write(), unqualified,
+                                 body={"measure": "correction", "due_on": "2027-06-30"}),
+    "review_follow_up_delete": Case(api_write(), lambda c, s: unqualified(c, s, follow_up=True)),
 }

@@ -127,6 +127,13 @@ TWINS = {
     "service:pair_new": "service_pairs_create",
     "service:pair_edit": "service_pairs_update",
     "service:pair_delete": "service_pairs_delete",
+    "review:round_create": "review_rounds_create",
+    "review:round_edit": "review_rounds_update",
+    "review:round_delete": "review_rounds_delete",
+    "review:round_advance": "review_rounds_advance",
+    "review:subject_exempt": "review_subject_exempt",
+    "review:follow_up": "review_follow_up_set",
+    "review:follow_up_delete": "review_follow_up_delete",
 }
 
 EXEMPT = {
@@ -164,9 +171,8 @@ EXEMPT = {
     "reports:summary_save": "TODO API: 保存工作总结中的文字 / save the summary's texts",
     **{f"service:hardship_{action}": "TODO API: 困难职工档案（仅书记、组织管理员和区级可见，每次查看记入审计） / "
                                      "restricted hardship files" for action in ("new", "edit", "delete")},
-    **{f"review:{name}": f"TODO API: 民主评议 {name}" for name in (
-        "round_create", "round_edit", "round_delete", "round_advance", "ballot", "subject_exempt", "follow_up",
-        "follow_up_delete")},
+    "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
+                     "on the page by design (review/api.py)",
     "points:rules_edit": "TODO API: 积分办法 / points rules",
     "points:rules_remove": "TODO API: 删除本组织积分办法 / remove points rules",
     "workdays:import": "TODO API: 节假日导入（系统管理员） / holiday import",

@@ -74,3 +74,70 @@ def test_staff_codes_returned_once_and_stored_as_digests(client, setup):
     services.round_to_committee(actor=setup["secretary"], round=r)
     late = call(client, "post", f"/review/rounds/{r.pk}/staff-codes", token, body={"count": 1})
     assert late.status_code == 422 and "不能再生成评议码" in late.json()["detail"]
+
+
+# --- the round: create, change, advance, delete; who takes part; 处置 ----------------------------------------------
+
+
+def test_round_create_change_advance_delete(client, tree):
+    from dangjian.review.models import Round
+
+    org = tree["branch_a2"]
+    branch_with_members(org, 3)
+    writer = token_for(make_user(role=Role.SECRETARY, org=tree["school_a"]))
+    viewer = token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    body = {"org": org.pk, "year": 2026, "starts_on": "2026-11-01", "ends_on": "2026-11-30"}
+    assert call(client, "post", "/review/rounds", viewer, body=body).status_code == 403
+    assert call(client, "post", "/review/rounds", outsider, body=body).status_code == 422   # not its branch
+    backwards = call(client, "post", "/review/rounds", writer, body={**body, "ends_on": "2026-10-01"})
+    assert backwards.status_code == 422 and not Round.objects.exists()
+    created = call(client, "post", "/review/rounds", writer, body=body)
+    assert created.status_code == 201 and created.json()["status"] == "preparing"
+    round_id = created.json()["id"]
+    assert call(client, "post", "/review/rounds", writer, body=body).status_code == 409
+    changed = call(client, "patch", f"/review/rounds/{round_id}", writer, body={"note": "按时完成"})
+    assert changed.status_code == 200 and changed.json()["note"] == "按时完成"
+    assert changed.json()["ends_on"] == "2026-11-30"
+    assert call(client, "patch", f"/review/rounds/{round_id}", outsider, body={"note": "x"}).status_code == 404
+    advanced = call(client, "post", f"/review/rounds/{round_id}/advance", writer)
+    assert advanced.status_code == 200 and advanced.json()["status"] == "evaluating"
+    assert advanced.json()["reviewed"] == 3
+    refused = call(client, "delete", f"/review/rounds/{round_id}", writer)
+    assert refused.status_code == 422 and Round.objects.filter(pk=round_id).exists()   # started: no deletion
+    assert call(client, "post", f"/review/rounds/{round_id}/advance", viewer).status_code == 403
+    assert Round.objects.get(pk=round_id).status == "evaluating"
+
+
+def test_exempt_and_follow_up(client, setup):
+    from dangjian.review.models import FollowUp
+
+    r, token = setup["round"], setup["token"]
+    first, second = setup["members"][0][0], setup["members"][1][0]
+    url = f"/review/rounds/{r.pk}/exempt"
+    no_reason = call(client, "post", url, token, body={"person": first.pk, "exempt": True})
+    assert no_reason.status_code == 422 and "reason" in no_reason.json()["errors"]
+    stranger = make_person(setup["tree"]["branch_a2"])
+    assert call(client, "post", url, token, body={"person": stranger.pk, "exempt": True,
+                                                  "reason": "外出学习"}).status_code == 422
+    assert not r.subjects.filter(exempt=True).exists()
+    response = call(client, "post", url, token, body={"person": first.pk, "exempt": True, "reason": "长期病假"})
+    assert response.status_code == 200 and response.json()["reviewed"] == 9
+    assert r.subjects.get(person=first).exempt_reason == "长期病假"
+
+    follow_url = f"/review/rounds/{r.pk}/follow-ups/{second.pk}"
+    body = {"measure": "correction", "due_on": "2027-06-30"}
+    not_graded = call(client, "put", follow_url, token, body=body)
+    assert not_graded.status_code == 422 and not FollowUp.objects.exists()
+    services.round_to_committee(actor=setup["secretary"], round=r)
+    r.subjects.filter(person=second).update(final_grade=Grade.UNQUALIFIED)
+    missing_due = call(client, "put", follow_url, token, body={"measure": "correction"})
+    assert missing_due.status_code == 422 and "due_on" in missing_due.json()["errors"]
+    saved = call(client, "put", follow_url, token, body=body)
+    assert saved.status_code == 200 and saved.json()["measure_label"] == "限期改正"
+    assert FollowUp.objects.get().due_on.isoformat() == "2027-06-30"
+    viewer = token_for(make_user(role=Role.VIEWER, org=setup["tree"]["school_a"]))
+    assert call(client, "delete", follow_url, viewer).status_code == 403
+    assert call(client, "delete", follow_url, token).status_code == 200
+    assert not FollowUp.objects.exists()
+    assert call(client, "delete", follow_url, token).status_code == 404

@@ -1,9 +1,10 @@
 """API of the review app (民主评议党员): read rounds and their results; a member submits his self-review.
 
 Permissions are the pages': rounds and results for the organisation roles of the branch's line (tallies only once
-evaluation has ended); the self-review for a member on the round's list. The committee's grades and the staff
-codes go through the tally and codes pages' services (writers of the round's branch). Peer and staff ballots stay on
-the pages (they are anonymous by design).
+evaluation has ended); the self-review for a member on the round's list. Creating, changing, deleting and advancing
+a round, who takes part, the committee's grades, the staff codes and the 处置 of members graded 不合格 go through the
+pages' services (writers of the round's branch). Peer and staff ballots stay on the pages (they are anonymous by
+design).
 """
 
 import datetime as dt
@@ -13,12 +14,12 @@ from django.db.models import Q
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
 
-from dangjian.api.common import page, ref_dict, require_party_scope
-from dangjian.api.schemas import MAX_ID, Choice, ErrorOut, Id, In, Page, Paging, Ref, Text
+from dangjian.api.common import page, ref, ref_dict, require_party_scope, require_write_scope
+from dangjian.api.schemas import MAX_ID, Choice, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
 
 from . import selectors, services
-from .models import Grade, Round
+from .models import FollowUp, Grade, Round
 
 router = Router(tags=["民主评议"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -236,3 +237,114 @@ def review_staff_codes_create(request, round_id: int, payload: StaffCodesIn):
     r = _writable_round(request, round_id)
     codes = services.staff_codes_generate(actor=request.user, round=r, count=payload.count)
     return Status(201, {"codes": codes, "staff_url": request.build_absolute_uri(reverse("review:staff"))})
+
+
+# --- the round itself: create, change, delete, advance ---------------------------------------------------------
+
+
+class RoundIn(In):
+    org: Id = Field(..., description="党支部（您有权维护的、未撤销的党支部）")
+    year: int = Field(..., ge=2000, le=2100, description="评议年度")
+    starts_on: dt.date
+    ends_on: dt.date
+    note: Text(300) = ""
+
+
+class RoundPatch(In):
+    """Only the fields sent change (the year and the branch are fixed)."""
+
+    starts_on: dt.date = None
+    ends_on: dt.date = None
+    note: Text(300) = None
+
+
+class ExemptIn(In):
+    person: Id = Field(..., description="参评党员（人员编号）")
+    exempt: bool = Field(..., description="true 不参加评议，false 恢复参加")
+    reason: Text(200) = Field("", description="不参加评议的原因（exempt=true 时必填）")
+
+
+class FollowUpIn(In):
+    measure: Choice(FollowUp.Measure) = Field(..., description="处置方式")
+    due_on: dt.date | None = Field(None, description="改正期限（限期改正时必填）")
+    detail: Text(500) = ""
+    closed_on: dt.date | None = Field(None, description="办结日期")
+    outcome: Text(500) = Field("", description="办结情况（填写办结日期时必填）")
+
+
+def _writable(request, round_id):
+    return _writable_round(request, round_id)
+
+
+def _subject(request, r, person_id):
+    subject = r.subjects.select_related("person", "round__org").filter(person_id=person_id).first()
+    if subject is None:
+        raise ValidationError({"person": "该人员不在本次评议的名单中。"})
+    return subject
+
+
+@router.post("/review/rounds", response={201: RoundOut, **ERRORS}, summary="组织民主评议党员")
+def review_rounds_create(request, payload: RoundIn):
+    """与创建页面相同的服务：以党支部为单位，每个支部每年度一次（重复 409）。创建后为“准备”阶段。"""
+    require_write_scope(request)
+    data = payload.model_dump()
+    org = ref(request, selectors.writable_branches(request.user), data.pop("org"), "org", write=True)
+    r = services.round_create(actor=request.user, org=org, **data)
+    return Status(201, round_dict(_round(request, r.pk)))
+
+
+@router.patch("/review/rounds/{round_id}", response={200: RoundOut, **ERRORS}, summary="修改民主评议")
+def review_rounds_update(request, round_id: int, payload: RoundPatch):
+    """评议期间和说明；已结束的评议 422。"""
+    r = _writable(request, round_id)
+    data = {"starts_on": r.starts_on, "ends_on": r.ends_on, "note": r.note, **payload.model_dump(exclude_unset=True)}
+    services.round_update(actor=request.user, round=r, **data)
+    return round_dict(_round(request, round_id))
+
+
+@router.delete("/review/rounds/{round_id}", response={200: DeletedOut, **ERRORS}, summary="删除民主评议")
+def review_rounds_delete(request, round_id: int):
+    """只能删除尚未启动（准备阶段）的评议，否则 422。"""
+    services.round_delete(actor=request.user, round=_writable(request, round_id))
+    return {"id": round_id, "deleted": True}
+
+
+@router.post("/review/rounds/{round_id}/advance", response={200: RoundOut, **ERRORS}, summary="推进评议阶段")
+def review_rounds_advance(request, round_id: int):
+    """准备 → 自评互评（确定参评名单）→ 支委评定（自评互评截止）→ 已结束，与页面的按钮相同；已结束 422。"""
+    services.round_advance(actor=request.user, round=_writable(request, round_id))
+    return round_dict(_round(request, round_id))
+
+
+@router.post("/review/rounds/{round_id}/exempt", response={200: RoundOut, **ERRORS}, summary="调整是否参加评议")
+def review_subject_exempt(request, round_id: int, payload: ExemptIn):
+    """只在自评互评或支委评定阶段；不参加须填写原因；已评定等次的 422。"""
+    r = _writable(request, round_id)
+    services.subject_exempt(actor=request.user, subject=_subject(request, r, payload.person), exempt=payload.exempt,
+                            reason=payload.reason)
+    return round_dict(_round(request, round_id))
+
+
+@router.put("/review/rounds/{round_id}/follow-ups/{person_id}", response={200: FollowUpOut, **ERRORS},
+            summary="登记不合格党员的处置")
+def review_follow_up_set(request, round_id: int, person_id: int, payload: FollowUpIn):
+    """只有评定为不合格的党员；限期改正须有期限，办结须有办结情况（与处置页面相同）。再次提交即修改。"""
+    r = _writable(request, round_id)
+    follow = services.follow_up_set(actor=request.user, subject=_subject(request, r, person_id),
+                                    **payload.model_dump())
+    return {"measure": follow.measure, "measure_label": follow.get_measure_display(), "due_on": follow.due_on,
+            "detail": follow.detail, "closed_on": follow.closed_on, "outcome": follow.outcome}
+
+
+@router.delete("/review/rounds/{round_id}/follow-ups/{person_id}", response={200: DeletedOut, **ERRORS},
+               summary="删除不合格党员的处置")
+def review_follow_up_delete(request, round_id: int, person_id: int):
+    """评议结束后不能删除（422）；没有处置记录 404。"""
+    r = _writable(request, round_id)
+    follow = FollowUp.objects.select_related("subject__round__org", "subject__person").filter(
+        subject=_subject(request, r, person_id)).first()
+    if follow is None:
+        scoping.deny(request, "review.followup", person_id)
+    pk = follow.pk
+    services.follow_up_delete(actor=request.user, follow_up=follow)
+    return {"id": pk, "deleted": True}
