@@ -1,22 +1,27 @@
 """API of the points app (党员积分): the scores of a subtree for a year (or any period), and one member's
-breakdown with the records behind each quantity. Read only: scores are computed from the records."""
+breakdown with the records behind each quantity (scores are computed from the records, never written); the
+积分办法 in force at an organisation, and an organisation's own 积分办法 set or removed through the rules page's
+services (rule_set_save, rule_set_remove)."""
 
 from datetime import date
+from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from dangjian.api.common import get_object, page, require_party_scope
-from dangjian.api.schemas import ErrorOut, Id, Page, Paging, Ref, Text
+from dangjian.api.errors import django_errors
+from dangjian.api.schemas import DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.dues.selectors import pick_org, scope_orgs
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
-from . import selectors
+from . import rulebook, selectors, services
 
 router = Router(tags=["党员积分"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class Period(Schema):
@@ -121,3 +126,89 @@ def points_person(request, person_id: int, filters: Query[Period]):
     start, end = _period(filters)
     score = selectors.person_score(person, start, end)
     return {**_score_dict(score, records=True), "start": start, "end": end}
+
+
+# --- 积分办法 --------------------------------------------------------------------------------------------------------
+
+
+class RuleLineOut(Schema):
+    key: str = Field(..., description="积分项目，如 life.attendance")
+    label: str
+    unit: str
+    points: str = Field(..., description="每单位分值（负数为扣分）")
+    cap: str | None = Field(None, description="年度上限（分）")
+    default: bool = Field(..., description="取平台默认（本办法未规定该项目）")
+
+
+class RulesOut(Schema):
+    org: Ref
+    origin: str = Field(..., description="平台默认 / 本组织制定 / 沿用某组织的办法")
+    own: bool = Field(..., description="本组织自己制定的办法")
+    from_org: Ref | None = Field(None, description="办法的制定组织（平台默认时为空）")
+    base: str = Field(..., description="基础分（每年）")
+    basis: str = Field(..., description="制定依据")
+    rules: list[RuleLineOut]
+
+
+Number = Annotated[Decimal, Field(allow_inf_nan=False, description="数字（可为字符串），最多一位小数")]
+
+
+class RuleIn(In):
+    key: Text(64) = Field(..., description="积分项目（见 GET 的 rules[].key）")
+    points: Number = Field(..., description="每单位分值（-100 至 100，最多一位小数）")
+    cap: Number | None = Field(None, description="年度上限（0.1 至 1000，null 为不设上限）")
+
+
+class RulesIn(In):
+    base: Number = Field(..., description="基础分（0 至 1000）")
+    basis: Text(200) = Field(..., description="制定依据（会议决定或文件名称、文号）")
+    rules: list[RuleIn] = Field(default_factory=list, max_length=200,
+                                description="各积分项目的分值和上限；未列出的项目取平台默认")
+
+
+def rules_dict(org):
+    e = rulebook.effective(org)
+    return {"org": {"id": org.pk, "name": org.name}, "origin": e.origin_label, "own": e.own,
+            "from_org": {"id": e.from_org_id, "name": e.from_org_name} if e.from_org_id else None,
+            "base": _num(e.base), "basis": e.basis,
+            "rules": [{"key": r.key, "label": r.label, "unit": r.unit, "points": _num(r.points),
+                       "cap": _num(r.cap) if r.cap is not None else None, "default": r.default} for r in e.rules]}
+
+
+@router.get("/points/rules/{org_id}", response={200: RulesOut, **ERRORS}, summary="组织适用的积分办法")
+def points_rules(request, org_id: int):
+    """本组织制定的，或沿用最近的上级组织的办法，或平台默认。"""
+    return rules_dict(get_object(request, Organisation.objects.all(), org_id, org_attr=None))
+
+
+@router.put("/points/rules/{org_id}", response={200: RulesOut, **ERRORS}, summary="制定或修改本组织的积分办法")
+def points_rules_save(request, org_id: int, payload: RulesIn):
+    """与积分办法页面相同的服务：适用于本组织及下级组织（下级自己制定的除外）。数字格式或范围不符、未知的积分项目、
+    重复的项目 422，不作任何修改。"""
+    org = get_object(request, Organisation.objects.all(), org_id, write=True, org_attr=None)
+    rules = {}
+    for row in payload.rules:
+        if row.key in rules:
+            raise ValidationError({"rules": f"积分项目重复：{row.key}。"})
+        rules[row.key] = (str(row.points), "" if row.cap is None else str(row.cap))
+    try:
+        services.rule_set_save(actor=request.user, org=org, base=str(payload.base), basis=payload.basis, rules=rules)
+    except ValidationError as exc:
+        # The page's per-source fields are p__<key> / c__<key>; the API names them rules.<key>.points / .cap.
+        raise ValidationError({_field(key): messages for key, messages in django_errors(exc).items()}) from None
+    return rules_dict(org)
+
+
+def _field(key):
+    for prefix, part in (("p__", "points"), ("c__", "cap")):
+        if key.startswith(prefix):
+            return f"rules.{key[len(prefix):]}.{part}"
+    return key
+
+
+@router.delete("/points/rules/{org_id}", response={200: DeletedOut, **ERRORS}, summary="删除本组织的积分办法")
+def points_rules_remove(request, org_id: int):
+    """删除后沿用上级组织的办法（或平台默认）；本组织没有自己的办法 422。"""
+    org = get_object(request, Organisation.objects.all(), org_id, write=True, org_attr=None)
+    services.rule_set_remove(actor=request.user, org=org)
+    return {"id": org_id, "deleted": True}
