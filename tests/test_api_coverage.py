@@ -136,6 +136,8 @@ TWINS = {
     "review:follow_up_delete": "review_follow_up_delete",
     "points:rules_edit": "points_rules_save",
     "points:rules_remove": "points_rules_remove",
+    "workdays:import": "workdays_holidays_import",
+    "workdays:delete": "workdays_holidays_delete",
 }
 
 EXEMPT = {
@@ -175,8 +177,6 @@ EXEMPT = {
                                      "restricted hardship files" for action in ("new", "edit", "delete")},
     "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
                      "on the page by design (review/api.py)",
-    "workdays:import": "TODO API: 节假日导入（系统管理员） / holiday import",
-    "workdays:delete": "TODO API: 删除节假日（系统管理员） / delete a holiday",
 }
 
 
