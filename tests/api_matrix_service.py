@@ -55,6 +55,25 @@ for _op, (_name, _param, _create, _patch) in KINDS.items():
         f"{_op}_delete": Case(api_write(), _fresh(_name, _param)),
     }
 
+from tests.test_permission_matrix import ALL
+
+
+def restricted(ok=200):
+    """困难职工档案: writers of the scope only; viewers, discipline and everyone else never see a file (404)."""
+    return {role: (ok, 404) if role in ("secretary", "org_admin") else (404, 404) for role in ALL} | {
+        "anon": (401, 401)}
+
+
+EXPECT |= {
+    "service_hardship_list": Case({role: 200 if role in ("secretary", "org_admin") else 403 for role in ALL}
+                                  | {"anon": 401}),
+    "service_hardship_create": Case(api_create(), body=_body(lambda c, s: {
+        "name": "职工乙", "opened_on": DAY.isoformat(), "difficulty": "因病致困"}), scoped=True),
+    "service_hardship_detail": Case(restricted(), _key("hardship", "file_id")),
+    "service_hardship_update": Case(restricted(), _key("hardship", "file_id"), body={"assistance": "送温暖"}),
+    "service_hardship_delete": Case(restricted(), _fresh("hardship", "file_id")),
+}
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
 

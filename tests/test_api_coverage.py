@@ -138,6 +138,9 @@ TWINS = {
     "points:rules_remove": "points_rules_remove",
     "workdays:import": "workdays_holidays_import",
     "workdays:delete": "workdays_holidays_delete",
+    "service:hardship_new": "service_hardship_create",
+    "service:hardship_edit": "service_hardship_update",
+    "service:hardship_delete": "service_hardship_delete",
 }
 
 EXEMPT = {
@@ -173,8 +176,6 @@ EXEMPT = {
     "pipeline:template_upload": "TODO API: 替换文书模板（系统管理员） / replace a document template",
     "pipeline:template_revert": "TODO API: 恢复默认文书模板（系统管理员） / revert a document template",
     "reports:summary_save": "TODO API: 保存工作总结中的文字 / save the summary's texts",
-    **{f"service:hardship_{action}": "TODO API: 困难职工档案（仅书记、组织管理员和区级可见，每次查看记入审计） / "
-                                     "restricted hardship files" for action in ("new", "edit", "delete")},
     "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
                      "on the page by design (review/api.py)",
 }

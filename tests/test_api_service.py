@@ -132,3 +132,37 @@ def test_pairs_create_edit_delete_through_the_pages_service(client, tree):
     assert call(client, "delete", f"/service/pairs/{pair_id}", writer).status_code == 200
     assert not MentorPair.objects.exists()
     assert AuditLog.objects.filter(event=Event.DELETE, object_type="service.mentorpair", object_id=str(pair_id)).exists()
+
+
+# --- 困难职工档案 (restricted, every read audited) --------------------------------------------------------------------
+
+
+def test_hardship_files_restricted_audited_and_validated(client, tree):
+    from dangjian.core.audit import Event
+    from dangjian.service.models import HardshipFile
+
+    secretary = make_user(role=Role.SECRETARY, org=tree["school_a"])
+    writer, viewer = token_for(secretary), token_for(make_user(role=Role.VIEWER, org=tree["school_a"]))
+    outsider = token_for(make_user(role=Role.SECRETARY, org=tree["school_b"]))
+    body = {"org": tree["branch_a2"].pk, "name": "职工乙", "opened_on": "2025-03-01", "difficulty": "因病致困"}
+    bad = call(client, "post", "/service/hardship", writer, body={**body, "closed_on": "2025-02-01"})
+    assert bad.status_code == 422 and "closed_on" in bad.json()["errors"]
+    assert call(client, "post", "/service/hardship", viewer, body=body).status_code == 403
+    assert not HardshipFile.objects.exists()
+    created = call(client, "post", "/service/hardship", writer, body=body)
+    assert created.status_code == 201, created.content
+    file_id = created.json()["id"]
+    reads = AuditLog.objects.filter(event=Event.READ, object_type="service.hardshipfile", user=secretary)
+    listed = call(client, "get", "/service/hardship", writer)
+    assert [f["id"] for f in listed.json()["items"]] == [file_id]
+    assert reads.get().changes == {"ids": [file_id]}
+    assert call(client, "get", f"/service/hardship/{file_id}", writer).status_code == 200
+    assert reads.count() == 2
+    # viewers (below the district) and other schools never see the files
+    assert call(client, "get", "/service/hardship", viewer).status_code == 403
+    assert call(client, "get", f"/service/hardship/{file_id}", viewer).status_code == 404
+    assert call(client, "patch", f"/service/hardship/{file_id}", outsider, body={"assistance": "x"}).status_code == 404
+    changed = call(client, "patch", f"/service/hardship/{file_id}", writer, body={"assistance": "春节慰问500元"})
+    assert changed.status_code == 200 and HardshipFile.objects.get().assistance == "春节慰问500元"
+    assert call(client, "delete", f"/service/hardship/{file_id}", writer).status_code == 200
+    assert not HardshipFile.objects.exists()

@@ -1,6 +1,8 @@
 """API of the service app: activities (with participants), 结对共建, 帮教对子, 家访 and 慰问 — list, read, create,
 update, delete, through the same selectors and services as the pages; an activity's photos (multipart upload with the
-page's checks, download, delete). The restricted 困难职工档案 stay in the UI.
+page's checks, download, delete). The restricted 困难职工档案 have the same five operations with the pages'
+restriction (书记, 组织管理员 and district-level readers only: selectors.hardship_files_for; others 403 on the list
+and 404 on a file) and the pages' audit row for every list and every file read (services.hardship_read).
 
 Each record kind gets its five operations from `crud()`: `<name>_list`, `_create`, `_detail`, `_update`,
 `_delete` under `/service/<path>`.
@@ -12,7 +14,7 @@ import inspect
 from decimal import Decimal
 from typing import Annotated
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, Status
@@ -26,8 +28,8 @@ from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
 from . import selectors, services
-from .models import (Activity, ActivityKind, ActivityPhoto, CareVisit, HomeVisit, MentorPair, Participant, PartnerKind,
-                     Partnership, RecipientKind, VisitCategory)
+from .models import (Activity, ActivityKind, ActivityPhoto, CareVisit, HardshipFile, HomeVisit, MentorPair, Participant,
+                     PartnerKind, Partnership, RecipientKind, VisitCategory)
 
 router = Router(tags=["服务工作"])
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
@@ -316,11 +318,61 @@ def pair_refs(request, data):
     return data
 
 
+class HardshipOut(Schema):
+    id: int
+    org: Ref
+    name: str
+    person: Ref | None = Field(None, description="关联人员（可选）")
+    opened_on: dt.date
+    difficulty: str
+    family: str
+    assistance: str
+    closed_on: dt.date | None
+
+
+class HardshipIn(In):
+    org: Id
+    name: Text(50)
+    person: Id | None = Field(None, description="关联人员（本组织及下级的人员，可选）")
+    opened_on: dt.date = Field(..., description="建档日期")
+    difficulty: Text(200) = Field(..., description="困难类型")
+    family: LongText = Field("", description="家庭情况")
+    assistance: LongText = Field("", description="帮扶记录")
+    closed_on: dt.date | None = Field(None, description="销档日期")
+
+
+class HardshipPatch(In):
+    name: Text(50) = None
+    person: Id | None = None
+    opened_on: dt.date = None
+    difficulty: Text(200) = None
+    family: LongText = None
+    assistance: LongText = None
+    closed_on: dt.date | None = None
+
+
+def hardship_dict(f):
+    return {"id": f.pk, "org": ref_dict(f.org), "name": f.name, "person": _opt(f.person), "opened_on": f.opened_on,
+            "difficulty": f.difficulty, "family": f.family, "assistance": f.assistance, "closed_on": f.closed_on}
+
+
+def hardship_refs(request, data):
+    if data.get("person") is not None:
+        data["person"] = ref(request, Person.objects, data["person"], "person")
+    return data
+
+
+def hardship_read(user, files, listing):
+    services.hardship_read(actor=user, files=files, listing=listing)
+
+
 # --- the five operations of each kind --------------------------------------------------------------
 
 
 def crud(*, name, path, param, label, model, out, create_in, patch_in, to_dict, rows, create, update, delete, arg,
-         refs=lambda request, data: data):
+         refs=lambda request, data: data, can_list=None, on_read=None):
+    """`can_list(user)` replaces the party-scope check of the list; `on_read(user, records, listing)` is called
+    with what a list page or a detail shows (the restricted kinds' audit)."""
     one = f"/service/{path}/{{{param}}}"
 
     def fetch(request, pk, write=False):
@@ -335,13 +387,21 @@ def crud(*, name, path, param, label, model, out, create_in, patch_in, to_dict, 
         return to_dict(rows(request.user, {}).get(pk=obj.pk))
 
     def list_op(request, filters: Query[Filters], paging: Query[Paging]):
-        require_party_scope(request)
+        if can_list is None:
+            require_party_scope(request)
+        elif not can_list(request.user):
+            raise PermissionDenied("您没有查看此类记录的权限")
         if filters.org is not None:
             get_object(request, Organisation.objects.all(), filters.org, org_attr=None)
         params = {"org": str(filters.org or ""), "kind": filters.kind, "q": filters.q,
                   "start": filters.start.isoformat() if filters.start else "",
                   "end": filters.end.isoformat() if filters.end else ""}
-        return page(rows(request.user, params), paging, lambda items: [to_dict(o) for o in items])
+        def serialize(items):
+            if on_read is not None:
+                on_read(request.user, items, True)
+            return [to_dict(o) for o in items]
+
+        return page(rows(request.user, params), paging, serialize)
 
     def create_op(request, payload: create_in):
         require_write_scope(request)
@@ -351,7 +411,10 @@ def crud(*, name, path, param, label, model, out, create_in, patch_in, to_dict, 
         return Status(201, out_of(request, obj))
 
     def detail_op(request, pk: int):
-        return to_dict(fetch(request, pk))
+        obj = fetch(request, pk)
+        if on_read is not None:
+            on_read(request.user, [obj], False)
+        return to_dict(obj)
 
     def update_op(request, pk: int, payload: patch_in):
         obj = fetch(request, pk, write=True)
@@ -410,6 +473,12 @@ crud(name="service_care_visits", path="care-visits", param="care_id", label="慰
      out=CareVisitOut, create_in=CareVisitIn, patch_in=CareVisitPatch, to_dict=care_dict,
      rows=_plain(selectors.care_list, "visitors"), create=services.care_visit_create,
      update=services.care_visit_update, delete=services.care_visit_delete, arg="care", refs=care_refs)
+
+crud(name="service_hardship", path="hardship", param="file_id", label="困难职工档案", model=HardshipFile,
+     out=HardshipOut, create_in=HardshipIn, patch_in=HardshipPatch, to_dict=hardship_dict,
+     rows=_plain(selectors.hardship_list, "person"), create=services.hardship_create, update=services.hardship_update,
+     delete=services.hardship_delete, arg="file", refs=hardship_refs, can_list=selectors.can_read_hardship,
+     on_read=hardship_read)
 
 
 # --- photos of an activity -------------------------------------------------------------------------
