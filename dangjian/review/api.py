@@ -277,7 +277,8 @@ def _writable(request, round_id):
 
 
 def _subject(request, r, person_id):
-    subject = r.subjects.select_related("person", "round__org").filter(person_id=person_id).first()
+    subject = (r.subjects.select_related("person", "round__org").filter(person_id=person_id).first()
+               if 1 <= person_id <= MAX_ID else None)
     if subject is None:
         raise ValidationError({"person": "该人员不在本次评议的名单中。"})
     return subject

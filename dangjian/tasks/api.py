@@ -7,6 +7,7 @@ dangjian.tasks.services exactly as the pages do. A task's own attachment and ans
 """
 
 import datetime as dt
+from typing import Annotated
 
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -210,6 +211,9 @@ class PledgeFilters(Schema):
     year: int | None = Field(None, ge=2000, le=2100)
 
 
+Year = Annotated[int, Field(ge=1, le=32767, description="年度")]
+
+
 class PledgePatch(In):
     """Only the fields sent change; the file stays (a new file is uploaded on the page)."""
 
@@ -243,7 +247,7 @@ def tasks_pledges_list(request, filters: Query[PledgeFilters], paging: Query[Pag
 
 
 @router.post("/task-pledges", response={201: PledgeOut, **ERRORS}, summary="登记党建目标责任书")
-def tasks_pledges_create(request, org: Form[Id], year: Form[int], signed_on: Form[dt.date],  # type: ignore[valid-type]
+def tasks_pledges_create(request, org: Form[Id], year: Form[Year], signed_on: Form[dt.date],  # type: ignore[valid-type]
                          signers: Form[Text(200)], file: File[UploadedFile]):  # type: ignore[valid-type]
     """multipart/form-data：org、year、signed_on、signers 和 file（责任书文件，PDF 或图片，按内容判断）。与登记页面相同的
     检查；同一组织同一年度已有责任书 409。"""
