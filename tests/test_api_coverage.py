@@ -141,6 +141,7 @@ TWINS = {
     "service:hardship_new": "service_hardship_create",
     "service:hardship_edit": "service_hardship_update",
     "service:hardship_delete": "service_hardship_delete",
+    "reports:summary_save": "reports_summary_text_save",
 }
 
 EXEMPT = {
@@ -175,7 +176,6 @@ EXEMPT = {
     "compliance:override_remove": "TODO API: 删除规则调整（系统管理员） / remove a rule override",
     "pipeline:template_upload": "TODO API: 替换文书模板（系统管理员） / replace a document template",
     "pipeline:template_revert": "TODO API: 恢复默认文书模板（系统管理员） / revert a document template",
-    "reports:summary_save": "TODO API: 保存工作总结中的文字 / save the summary's texts",
     "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
                      "on the page by design (review/api.py)",
 }

@@ -2,20 +2,21 @@
 organisation (with its subtree) and a period, each with the link to the records behind it.
 
 Scoped exactly like the page: an organisation role is needed (403 otherwise) and the organisation must be in the
-scope (404 otherwise, audited); a bad period is a 422 on the field."""
+scope (404 otherwise, audited); a bad period is a 422 on the field. The secretary's text of the report (title and
+one text per section) is read and saved through the edit page's service (summary.draft_save; writers only)."""
 
 import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 
 from dangjian.api.common import get_object, require_party_scope
-from dangjian.api.schemas import ErrorOut, Id, Ref
+from dangjian.api.schemas import ErrorOut, Id, In, Ref, Text
 from dangjian.orgs.models import Organisation
 
 from . import figures, summary
 
 router = Router(tags=["报告"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
 
 
 class ReportSummaryQuery(Schema):
@@ -67,3 +68,51 @@ def reports_summary(request, query: Query[ReportSummaryQuery]):
     org = get_object(request, Organisation.objects.all(), query.org, org_attr=None)
     summary.check_period(query.start, query.end)
     return figures.collect(org, query.start, query.end).as_dict()
+
+
+class ReportTextQuery(Schema):
+    start: dt.date = Field(..., description="起始日期（含）")
+    end: dt.date = Field(..., description="截止日期（含）")
+
+
+class ReportTextIn(In):
+    start: dt.date = Field(..., description="起始日期（含）")
+    end: dt.date = Field(..., description="截止日期（含），不早于起始日期，期间不超过5年")
+    title: Text(summary.TITLE_MAX) = Field("", description="标题（空为默认标题）")
+    sections: dict[str, Text(summary.TEXT_MAX)] = Field(
+        default_factory=dict, description="部分编号 → 文字：" + "、".join(summary.SECTION_KEYS) + "；未提交的部分不变")
+
+
+class ReportTextOut(Schema):
+    org: Ref
+    start: dt.date
+    end: dt.date
+    title: str = Field(..., description="标题（未保存过时为默认标题）")
+    saved: bool = Field(..., description="已保存过文字")
+    sections: dict[str, str] = Field(..., description="部分编号 → 文字（未保存的部分为默认文字）")
+
+
+def _text(org, start, end):
+    from .models import ReportDraft
+
+    draft = ReportDraft.objects.filter(org=org, start=start, end=end).first()
+    return {"org": {"id": org.pk, "name": org.name}, "start": start, "end": end, "saved": draft is not None,
+            "title": draft.title if draft is not None and draft.title else summary.default_title(org, start, end),
+            "sections": summary.section_texts(draft)}
+
+
+@router.get("/reports/summary/{org_id}/text", response={200: ReportTextOut, **ERRORS}, summary="工作总结的文字")
+def reports_summary_text(request, org_id: int, query: Query[ReportTextQuery]):
+    require_party_scope(request)
+    org = get_object(request, Organisation.objects.all(), org_id, org_attr=None)
+    summary.check_period(query.start, query.end)
+    return _text(org, query.start, query.end)
+
+
+@router.put("/reports/summary/{org_id}/text", response={200: ReportTextOut, **ERRORS}, summary="保存工作总结的文字")
+def reports_summary_text_save(request, org_id: int, payload: ReportTextIn):
+    """与工作总结页面相同的服务：该组织的组织管理员、书记；未知的部分 422；数字始终按最新记录统计，不保存。"""
+    org = get_object(request, Organisation.objects.all(), org_id, write=True, org_attr=None)
+    summary.draft_save(actor=request.user, org=org, start=payload.start, end=payload.end, title=payload.title,
+                       sections=payload.sections)
+    return _text(org, payload.start, payload.end)
