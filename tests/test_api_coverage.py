@@ -142,6 +142,8 @@ TWINS = {
     "service:hardship_edit": "service_hardship_update",
     "service:hardship_delete": "service_hardship_delete",
     "reports:summary_save": "reports_summary_text_save",
+    "compliance:override_edit": "compliance_override_set",
+    "compliance:override_remove": "compliance_override_remove",
 }
 
 EXEMPT = {
@@ -172,8 +174,6 @@ EXEMPT = {
     "members:import": "TODO API: Excel 导入（上传、校验、后台导入任务） / roster Excel import",
     "dues:payroll": "TODO API: 工资表导入党费基数（上传） / payroll upload for dues bases",
     "dues:payroll_map": "TODO API: 工资表导入的列对应与确认 / payroll column mapping and confirm",
-    "compliance:override_edit": "TODO API: 规则参数按组织调整（系统管理员） / per-organisation rule settings",
-    "compliance:override_remove": "TODO API: 删除规则调整（系统管理员） / remove a rule override",
     "pipeline:template_upload": "TODO API: 替换文书模板（系统管理员） / replace a document template",
     "pipeline:template_revert": "TODO API: 恢复默认文书模板（系统管理员） / revert a document template",
     "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
