@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from dangjian.core import audit, scoping, uploads
 from dangjian.members.models import Person
+from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
 from dangjian.points.services import decimal_in_range
 
 from .models import Attachment, Item, Mark, Report, ScoringForm, Sheet
@@ -22,6 +23,13 @@ def _require_write(actor, org, message):
         raise PermissionDenied(message)
 
 
+def _conflict(message, field=None):
+    """A refusal because of the record's state or an existing record: the API answers 409, the pages show the
+    message like any other error."""
+    error = ValidationError(message, code="conflict")
+    return ValidationError({field: error}) if field else error
+
+
 def _text(value, field, label, max_length, *, required=True):
     text = (value or "").strip() if isinstance(value, str) else ""
     if required and not text:
@@ -32,6 +40,11 @@ def _text(value, field, label, max_length, *, required=True):
 
 
 # --- scoring forms ---------------------------------------------------------------------------
+
+
+def form_orgs(user):
+    """The organisations the user may issue a scoring form for (the new-form page's choices; none: 403)."""
+    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True))
 
 
 def form_snapshot(form):
@@ -84,9 +97,9 @@ def form_save(*, actor, org=None, form=None, year=None, title, items):
     if not creating and Sheet.objects.filter(report__form=form).exists():
         current = [{"name": i.name, "max_score": i.max_score, "guidance": i.guidance} for i in form.items.all()]
         if current != items:
-            raise ValidationError({"items": "已开始评分，评分项目不能再修改。"})
+            raise _conflict("已开始评分，评分项目不能再修改。", "items")
     if creating and ScoringForm.objects.filter(org=form.org, year=form.year).exists():
-        raise ValidationError({"year": "该组织本年度已有述职评议评分表。"}, code="conflict")
+        raise _conflict("该组织本年度已有述职评议评分表。", "year")
     form.title = title
     form.save()
     if creating or not Sheet.objects.filter(report__form=form).exists():
@@ -104,7 +117,7 @@ def form_delete(*, actor, form):
     form = ScoringForm.objects.select_for_update().select_related("org").get(pk=form.pk)
     _require_write(actor, form.org, "您无权删除该评分表。")
     if form.reports.exists():
-        raise ValidationError("已有述职报告提交，不能删除评分表。")
+        raise _conflict("已有述职报告提交，不能删除评分表。")
     before, pk, text = form_snapshot(form), form.pk, str(form)
     form.delete()
     audit.record(actor=actor, event=audit.Event.DELETE, object_type=ScoringForm._meta.label_lower, object_id=pk,
@@ -112,6 +125,35 @@ def form_delete(*, actor, form):
 
 
 # --- reports ---------------------------------------------------------------------------------
+
+
+def report_orgs(user, form):
+    """Organisations below the form's issuer that the user may submit a report for (the submit page's choices;
+    none: 403): writable, not dissolved, not a Party group."""
+    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True,
+                                            path__startswith=form.org.path)
+                .exclude(pk=form.org_id).exclude(kind=OrgKind.GROUP))
+
+
+def secretaries(orgs):
+    """The serving secretaries and deputy secretaries of `orgs` (people of those organisations): who may report."""
+    paths = [o.path for o in orgs]
+    posts = (CommitteePost.objects.filter(post__in=[CommitteePost.Post.SECRETARY, CommitteePost.Post.DEPUTY],
+                                          ended_on__isnull=True, org__in=[o.pk for o in orgs])
+             .select_related("person__org").order_by("org__path", "post"))
+    people = {}
+    for post in posts:
+        if any(post.person.org.path.startswith(p) for p in paths):
+            people.setdefault(post.person_id, post.person)
+    return list(people.values())
+
+
+def report_people(report):
+    """Who an existing report may name: the organisation's secretaries, and whoever it names now."""
+    people = secretaries([report.org]) or [report.person]
+    if report.person not in people:
+        people.append(report.person)
+    return people
 
 
 def report_snapshot(report):
@@ -122,6 +164,15 @@ def report_snapshot(report):
 
 def _scoring_started(report):
     return report.pk is not None and Sheet.objects.filter(report=report).exists()
+
+
+def _lock_editable(actor, report, message, refused):
+    """The report locked for a change by a writer of its organisation, refused (409) once scoring started."""
+    report = Report.objects.select_for_update().select_related("form", "org", "person").get(pk=report.pk)
+    _require_write(actor, report.org, message)
+    if _scoring_started(report):
+        raise _conflict(refused)
+    return report
 
 
 def _attach(report, upload):
@@ -145,10 +196,7 @@ def report_save(*, actor, form=None, org=None, report=None, person, text, upload
                         created_by=actor if actor and actor.is_authenticated else None)
         before = {}
     else:
-        report = Report.objects.select_for_update().select_related("form", "org", "person").get(pk=report.pk)
-        _require_write(actor, report.org, "您无权修改该述职报告。")
-        if _scoring_started(report):
-            raise ValidationError("已开始评分，述职报告不能再修改。")
+        report = _lock_editable(actor, report, "您无权修改该述职报告。", "已开始评分，述职报告不能再修改。")
         before = report_snapshot(report)
     if person is None or not Person.objects.filter(pk=getattr(person, "pk", None),
                                                    org__path__startswith=report.org.path).exists():
@@ -158,7 +206,7 @@ def report_save(*, actor, form=None, org=None, report=None, person, text, upload
     if upload is not None:
         uploads.check_upload(upload)
     if creating and Report.objects.filter(form=report.form, org=report.org).exists():
-        raise ValidationError({"org": "该组织已提交本年度述职报告。"}, code="conflict")
+        raise _conflict("该组织已提交本年度述职报告。", "org")
     report.save()
     if upload is not None:
         _attach(report, upload)
@@ -170,11 +218,21 @@ def report_save(*, actor, form=None, org=None, report=None, person, text, upload
 
 
 @transaction.atomic
+def report_attach(*, actor, report, upload):
+    """One more attachment (PDF/JPEG/PNG ≤ 10 MB, checked by content) on a report, until scoring starts: what the
+    edit page's upload field adds, audited as a change of the report."""
+    report = _lock_editable(actor, report, "您无权修改该述职报告。", "已开始评分，述职报告不能再修改。")
+    before = report_snapshot(report)
+    attachment = _attach(report, upload)
+    report.save(update_fields=["updated_at"])
+    audit.record(actor=actor, event=audit.Event.UPDATE, obj=report,
+                 changes={"before": before, "after": report_snapshot(report)})
+    return attachment
+
+
+@transaction.atomic
 def report_delete(*, actor, report):
-    report = Report.objects.select_for_update().select_related("form", "org", "person").get(pk=report.pk)
-    _require_write(actor, report.org, "您无权删除该述职报告。")
-    if _scoring_started(report):
-        raise ValidationError("已开始评分，述职报告不能删除。")
+    report = _lock_editable(actor, report, "您无权删除该述职报告。", "已开始评分，述职报告不能删除。")
     before, pk, text = report_snapshot(report), report.pk, str(report)
     for attachment in report.attachments.all():
         attachment.file.delete(save=False)

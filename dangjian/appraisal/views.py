@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping, uploads
 from dangjian.core.forms import submit_form
-from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
 
 from . import selectors, services
 from .forms import ReportForm, ScoringFormForm, SheetForm, items_text
@@ -24,17 +23,6 @@ PAGE_SIZE = 50
 def _require_scope(request):
     if not scoping.has_party_scope(request.user):
         raise PermissionDenied("您没有查看述职评议的权限")
-
-
-def _writable_orgs(user):
-    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True))
-
-
-def _report_orgs(user, scoring_form):
-    """Organisations below the form's issuer that the user may submit a report for."""
-    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True,
-                                            path__startswith=scoring_form.org.path)
-                .exclude(pk=scoring_form.org_id).exclude(kind=OrgKind.GROUP))
 
 
 def _form(request, pk, *, write=False):
@@ -73,14 +61,14 @@ def home(request):
     _require_scope(request)
     forms = selectors.forms_for(request.user).select_related("org")
     page = Paginator(forms, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "appraisal/home.html", {"page": page, "can_create": bool(_writable_orgs(request.user))})
+    return render(request, "appraisal/home.html", {"page": page, "can_create": bool(services.form_orgs(request.user))})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_create(request):
     _require_scope(request)
-    orgs = _writable_orgs(request.user)
+    orgs = services.form_orgs(request.user)
     if not orgs:
         raise PermissionDenied("您没有制定评分表的权限")
     form = ScoringFormForm(request.POST or None, orgs=orgs, initial={"year": timezone.localdate().year - 1})
@@ -102,7 +90,7 @@ def form_detail(request, pk):
     scoring_form = _form(request, pk)
     reports, full, bands = selectors.ranking(scoring_form)
     visible = set(Report.objects.visible_to(request.user).filter(form=scoring_form).values_list("pk", flat=True))
-    candidates = _report_orgs(request.user, scoring_form)
+    candidates = services.report_orgs(request.user, scoring_form)
     return render(request, "appraisal/form_detail.html", {
         "sf": scoring_form, "items": list(scoring_form.items.all()), "reports": [r for r in reports if r.pk in visible],
         "full": full, "bands": bands, "can_write": scoping.can_write(request.user, scoring_form.org),
@@ -131,26 +119,14 @@ def form_delete(request, pk):
                    reverse("appraisal:home"), reverse("appraisal:form_detail", args=[pk]))
 
 
-def _secretaries(orgs):
-    paths = [o.path for o in orgs]
-    posts = (CommitteePost.objects.filter(post__in=[CommitteePost.Post.SECRETARY, CommitteePost.Post.DEPUTY],
-                                          ended_on__isnull=True, org__in=[o.pk for o in orgs])
-             .select_related("person__org").order_by("org__path", "post"))
-    people = {}
-    for post in posts:
-        if any(post.person.org.path.startswith(p) for p in paths):
-            people.setdefault(post.person_id, post.person)
-    return list(people.values())
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_create(request, pk):
     scoring_form = _form(request, pk)
-    orgs = _report_orgs(request.user, scoring_form)
+    orgs = services.report_orgs(request.user, scoring_form)
     if not orgs:
         scoping.deny(request, "appraisal.report", pk, forbidden=True)
-    people = _secretaries(orgs)
+    people = services.secretaries(orgs)
     form = ReportForm(request.POST or None, request.FILES or None, orgs=orgs, people=people)
 
     def save(data):
@@ -184,9 +160,7 @@ def report_detail(request, pk):
 @require_http_methods(["GET", "POST"])
 def report_edit(request, pk):
     report = _report(request, pk, write=True)
-    people = _secretaries([report.org]) or [report.person]
-    if report.person not in people:
-        people.append(report.person)
+    people = services.report_people(report)
     form = ReportForm(request.POST or None, request.FILES or None, people=people,
                       initial={"person": report.person_id, "text": report.text})
     then = reverse("appraisal:report_detail", args=[pk])
