@@ -131,7 +131,8 @@ def test_pairs_create_edit_delete_through_the_pages_service(client, tree):
     assert call(client, "delete", f"/service/pairs/{pair_id}", outsider).status_code == 404
     assert call(client, "delete", f"/service/pairs/{pair_id}", writer).status_code == 200
     assert not MentorPair.objects.exists()
-    assert AuditLog.objects.filter(event=Event.DELETE, object_type="service.mentorpair", object_id=str(pair_id)).exists()
+    assert AuditLog.objects.filter(event=Event.DELETE, object_type="service.mentorpair",
+                                   object_id=str(pair_id)).exists()
 
 
 # --- 困难职工档案 (restricted, every read audited) --------------------------------------------------------------------

@@ -23,7 +23,8 @@ def tokens(tree):
 
 def test_import_read_and_delete(client, tokens):
     text = "2030-10-01 休 国庆节\n2030-10-02 休 国庆节\n2030-10-12 班"
-    assert call(client, "post", "/workdays/holidays/import", tokens["secretary"], body={"text": text}).status_code == 403
+    refused = call(client, "post", "/workdays/holidays/import", tokens["secretary"], body={"text": text})
+    assert refused.status_code == 403
     response = call(client, "post", "/workdays/holidays/import", tokens["system"], body={"text": text})
     assert response.status_code == 200 and response.json() == {"created": 3, "updated": 0, "year": 2030}
     again = call(client, "post", "/workdays/holidays/import", tokens["system"], body={"text": "2030-10-12 班 调休"})

@@ -277,7 +277,7 @@ def _plain(selector, *related):
     return rows
 
 
-class PairOut(Schema):
+class MentorPairOut(Schema):
     id: int
     org: Ref
     member: Ref = Field(..., description="帮教党员")
@@ -289,7 +289,7 @@ class PairOut(Schema):
     visits: int = Field(..., description="该对子的家访次数")
 
 
-class PairIn(In):
+class MentorPairIn(In):
     org: Id
     member: Id = Field(..., description="帮教党员（本组织及下级的党员）")
     student_alias: Text(10) = Field(..., description="化名或姓名首字母，不超过10个字；不能是证件号、电话")
@@ -298,7 +298,7 @@ class PairIn(In):
     note: Text(300) = Field("", description="帮教目标")
 
 
-class PairPatch(In):
+class MentorPairPatch(In):
     member: Id = None
     student_alias: Text(10) = None
     school_year: Text(9) = None
@@ -461,8 +461,9 @@ crud(name="service_partnerships", path="partnerships", param="partnership_id", l
      out=PartnershipOut, create_in=PartnershipIn, patch_in=PartnershipPatch, to_dict=partnership_dict,
      rows=_plain(selectors.partnership_list), create=services.partnership_create,
      update=services.partnership_update, delete=services.partnership_delete, arg="partnership")
-crud(name="service_pairs", path="pairs", param="pair_id", label="帮教对子", model=MentorPair, out=PairOut,
-     create_in=PairIn, patch_in=PairPatch, to_dict=pair_dict, rows=_plain(selectors.pair_list),
+crud(name="service_pairs", path="pairs", param="pair_id", label="帮教对子", model=MentorPair,
+     out=MentorPairOut, create_in=MentorPairIn, patch_in=MentorPairPatch, to_dict=pair_dict,
+     rows=_plain(selectors.pair_list),
      create=services.pair_create, update=services.pair_update, delete=services.pair_delete, arg="pair",
      refs=pair_refs)
 crud(name="service_home_visits", path="home-visits", param="visit_id", label="家访", model=HomeVisit,

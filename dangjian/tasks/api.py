@@ -169,7 +169,7 @@ class TaskPatch(In):
     due_on: dt.date = None
 
 
-class WithdrawIn(In):
+class TaskWithdrawIn(In):
     reason: Text(200) = ""
 
 
@@ -186,7 +186,7 @@ def tasks_update(request, task_id: int, payload: TaskPatch):
 
 
 @router.post("/tasks/{task_id}/withdraw", response={200: TaskDetailOut, **ERRORS}, summary="撤回任务")
-def tasks_withdraw(request, task_id: int, payload: WithdrawIn):
+def tasks_withdraw(request, task_id: int, payload: TaskWithdrawIn):
     """撤回后接收组织无需再反馈；已撤回 422。"""
     task = _task(request, task_id, write=True)
     services.task_withdraw(actor=request.user, task=task, reason=payload.reason)
