@@ -20,7 +20,6 @@ WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 SECURITY = "安全管理员专用的账户管理页面（三员分立，不开放接口）/ security-admin-only account screen"
 SESSION = "登录会话本身的操作，不是党务记录 / acts on the signed-in session, not a record"
-APPRAISAL = "appraisal API in progress"
 
 TWINS = {
     # orgs
@@ -144,6 +143,14 @@ TWINS = {
     "reports:summary_save": "reports_summary_text_save",
     "compliance:override_edit": "compliance_override_set",
     "compliance:override_remove": "compliance_override_remove",
+    # appraisal (述职评议)
+    "appraisal:form_create": "appraisal_forms_create",
+    "appraisal:form_edit": "appraisal_forms_update",
+    "appraisal:form_delete": "appraisal_forms_delete",
+    "appraisal:report_create": ("appraisal_reports_create", "appraisal_attachments_add"),
+    "appraisal:report_edit": ("appraisal_reports_update", "appraisal_attachments_add"),
+    "appraisal:report_delete": "appraisal_reports_delete",
+    "appraisal:score": "appraisal_sheets_save",
 }
 
 EXEMPT = {
@@ -160,10 +167,6 @@ EXEMPT = {
         "accounts:user_password_reset", "accounts:user_unlock", "accounts:user_link_person",
         "accounts:user_unlink_person")},
     "core:audit": "审计管理员页面；POST 只校验哈希链（只读），不写记录 / the POST only verifies the audit hash chain",
-    # appraisal: another engineer is writing its API
-    **{name: APPRAISAL for name in (
-        "appraisal:form_create", "appraisal:form_edit", "appraisal:form_delete", "appraisal:report_create",
-        "appraisal:report_edit", "appraisal:report_delete", "appraisal:score")},
     # staff reviewers have no account and therefore no token
     "review:staff": "教职工凭一次性评议码匿名评议，没有账户也就没有令牌 / staff review anonymously with a one-time "
                     "code and hold no account",
