@@ -15,8 +15,25 @@ from dangjian.pipeline import services
 from dangjian.pipeline.models import DevelopmentFile, DevelopmentStep
 from tests.factories import make_person
 from tests.test_api_permissions import Case, api_create, api_list, api_read, api_write
+from tests.test_permission_matrix import ALL
 
 PDF = b"%PDF-1.4\n% test\n"
+
+
+def system_only():
+    return {role: 403 for role in ALL} | {"anon": 401, "system": 200}
+
+
+def talk_docx():
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph("谈话记录：{{name}}，谈话人{{talker}}")
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
 
 
 def open_file(org):
@@ -89,4 +106,10 @@ EXPECT = {
                                           lambda c, s: {"attachment_id": c[f"pipeline_attachment_{s}"].pk}),
     "pipeline_attachments_delete": Case(api_write(),
                                         lambda c, s: {"attachment_id": attachment(c[f"org_{s}"]).pk}),
+    # document templates: the system administrator only, as on the templates page; no organisation scope
+    "pipeline_templates_list": Case(system_only()),
+    "pipeline_templates_upload": Case(system_only(), {"kind": "talk"},
+                                      files=lambda c, s: {"file": SimpleUploadedFile("模板.docx", talk_docx())}),
+    "pipeline_templates_revert": Case(system_only(), {"kind": "talk"}),
+    "pipeline_templates_download": Case(system_only(), {"kind": "talk"}),
 }

@@ -67,6 +67,8 @@ TWINS = {
     "pipeline:file_withdraw": "pipeline_files_withdraw",
     "pipeline:step_attachment_add": "pipeline_attachments_add",
     "pipeline:step_attachment_delete": "pipeline_attachments_delete",
+    "pipeline:template_upload": "pipeline_templates_upload",
+    "pipeline:template_revert": "pipeline_templates_revert",
     # service
     "service:activity_new": "service_activities_create",
     "service:activity_edit": "service_activities_update",
@@ -151,6 +153,9 @@ TWINS = {
     "appraisal:report_edit": ("appraisal_reports_update", "appraisal_attachments_add"),
     "appraisal:report_delete": "appraisal_reports_delete",
     "appraisal:score": "appraisal_sheets_save",
+    "members:import": "people_import",
+    "dues:payroll": "dues_payroll_upload",
+    "dues:payroll_map": "dues_payroll_import",
 }
 
 EXEMPT = {
@@ -174,11 +179,6 @@ EXEMPT = {
     "reports:summary_download": "生成 Word 文档下载，不保存记录；数字见 reports_summary / a document download, nothing kept",
     "reports:stats_export": "生成 Excel 下载，不保存记录 / an Excel download, nothing kept",
     # gaps still open
-    "members:import": "TODO API: Excel 导入（上传、校验、后台导入任务） / roster Excel import",
-    "dues:payroll": "TODO API: 工资表导入党费基数（上传） / payroll upload for dues bases",
-    "dues:payroll_map": "TODO API: 工资表导入的列对应与确认 / payroll column mapping and confirm",
-    "pipeline:template_upload": "TODO API: 替换文书模板（系统管理员） / replace a document template",
-    "pipeline:template_revert": "TODO API: 恢复默认文书模板（系统管理员） / revert a document template",
     "review:ballot": "党员互评不记名，按设计只在页面（手机）提交，不经第三方系统转交 / the anonymous peer ballot stays "
                      "on the page by design (review/api.py)",
 }

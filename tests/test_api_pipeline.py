@@ -390,3 +390,83 @@ def test_attachment_upload_errors_are_field_level(client, world, media):
     wrong_step = call(client, "post", f"/pipeline/files/{file.pk}/steps/{other.steps.get().pk}/attachments",
                       world.token, files={"file": SimpleUploadedFile("a.pdf", b"%PDF-1.4\n")})
     assert wrong_step.status_code == 404
+
+
+# --- document templates (系统管理员) --------------------------------------------------------------------
+
+def _docx(text):
+    import io
+
+    from docx import Document
+
+    doc = Document()
+    doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def admin_token(db):
+    from dangjian.accounts.models import AdminRole
+
+    return token_for(make_user(admin_role=AdminRole.SYSTEM))
+
+
+def test_the_system_administrator_replaces_downloads_and_reverts_a_template(client, admin_token):
+    import io
+
+    from docx import Document
+
+    from dangjian.pipeline.models import DocumentTemplate
+
+    listed = call(client, "get", "/api/pipeline/templates", admin_token).json()
+    talk = next(t for t in listed if t["kind"] == "talk")
+    assert talk["custom"] is False and "talker" in talk["fields"] and talk["needs_step"] == 2
+
+    upload = SimpleUploadedFile("本校谈话记录.docx", _docx("本校谈话记录：{{name}}"))
+    response = call(client, "post", "/api/pipeline/templates/talk", admin_token, files={"file": upload})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["custom"] is True and body["original_name"] == "本校谈话记录.docx"
+    assert "talker" in body["unused"] and "name" not in body["unused"]
+    assert DocumentTemplate.objects.get(kind="talk").original_name == "本校谈话记录.docx"
+    audit = AuditLog.objects.filter(object_type="pipeline.documenttemplate").latest("id")
+    assert audit.changes["template"] == {"before": "默认模板", "after": "本校谈话记录.docx"}
+
+    response = call(client, "get", "/api/pipeline/templates/talk/file", admin_token)
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    assert "本校谈话记录" in Document(io.BytesIO(b"".join(response.streaming_content)
+                                               if response.streaming else response.content)).paragraphs[0].text
+
+    assert call(client, "delete", "/api/pipeline/templates/talk", admin_token).json() == {"kind": "talk",
+                                                                                           "reverted": True}
+    assert not DocumentTemplate.objects.exists()
+    assert call(client, "delete", "/api/pipeline/templates/talk", admin_token).json()["reverted"] is False
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"%PDF-1.4 not a word file", "不是有效的 Word 文件"),
+    ("{{name}} {{salary}}", "无法识别的字段：{{salary}}"),
+])
+def test_a_bad_template_upload_changes_nothing(client, admin_token, data, message):
+    from dangjian.pipeline.models import DocumentTemplate
+
+    call(client, "post", "/api/pipeline/templates/talk", admin_token,
+         files={"file": SimpleUploadedFile("第一版.docx", _docx("第一版：{{name}}"))})
+    before = (list(DocumentTemplate.objects.values_list("file", "original_name")), AuditLog.objects.count())
+    data = _docx(data) if isinstance(data, str) else data
+    response = call(client, "post", "/api/pipeline/templates/talk", admin_token,
+                    files={"file": SimpleUploadedFile("坏文件.docx", data)})
+    assert response.status_code in (400, 422)
+    payload = response.json()
+    assert message in str(payload["errors"]["file"])
+    assert (list(DocumentTemplate.objects.values_list("file", "original_name")), AuditLog.objects.count()) == before
+
+
+def test_an_unknown_template_kind_is_404_with_a_chinese_message(client, admin_token):
+    response = call(client, "post", "/api/pipeline/templates/salary", admin_token,
+                    files={"file": SimpleUploadedFile("x.docx", _docx("{{name}}"))})
+    assert response.status_code == 404
+    assert response.json()["errors"] == {"kind": ["未知的文书类型。"]}
+    assert call(client, "delete", "/api/pipeline/templates/salary", admin_token).status_code == 404

@@ -23,10 +23,10 @@ from dangjian.members.models import Person
 from dangjian.members.selectors import Q_MAX_LENGTH
 from dangjian.orgs.models import Organisation
 
-from . import logic, selectors, services
+from . import logic, paperwork, selectors, services
 from .forms import StepForm
 from .models import DevelopmentFile, DevelopmentStep, StepAttachment
-from .views import attach_files
+from .views import attach_files, docx_download
 from .steps import BY_NUMBER, BoardStage, board_stage, next_number
 
 router = Router(tags=["发展党员"])
@@ -412,3 +412,85 @@ def pipeline_attachments_delete(request, attachment_id: int):
     found = _attachment(request, attachment_id, write=True)
     services.step_attachment_remove(actor=request.user, attachment=found)
     return {"id": attachment_id, "deleted": True}
+
+
+# --- document templates (系统管理员) ----------------------------------------------------------------------------
+
+class TemplateOut(Schema):
+    kind: str = Field(..., description="文书类型代码")
+    title: str
+    needs_step: int = Field(..., description="须先登记的步骤")
+    fields: list[str] = Field(..., description="模板中可用的字段（{{字段}}）")
+    custom: bool = Field(..., description="是否已更换为本地模板（否则用默认模板）")
+    original_name: str = Field("", description="本地模板的原文件名")
+    uploaded_at: dt.datetime | None = None
+
+
+class TemplateUploadOut(TemplateOut):
+    unused: list[str] = Field(..., description="该文书可用、但新模板未使用的字段（仅提示）")
+
+
+class TemplateRevertOut(Schema):
+    kind: str
+    reverted: bool = Field(..., description="false：本来就在使用默认模板")
+
+
+def _require_system_admin(request, kind=""):
+    """The templates page's check: the system administrator only (everyone else 403, audited)."""
+    if not request.user.is_system_admin:
+        scoping.deny(request, "pipeline.documenttemplate", kind[:30], forbidden=True)
+
+
+def _template_kind(request, kind):
+    """The kind named in the path (None: unknown, 404), for the system administrator only."""
+    _require_system_admin(request, kind)
+    return paperwork.BY_KEY.get(kind)
+
+
+def template_dict(kind, custom):
+    row = custom.get(kind.key)
+    return {"kind": kind.key, "title": kind.title, "needs_step": kind.needs, "fields": sorted(kind.allowed()),
+            "custom": row is not None, "original_name": row.original_name if row else "",
+            "uploaded_at": row.uploaded_at if row else None}
+
+
+def _unknown_kind():
+    return error_response(404, "未知的文书类型。", {"kind": ["未知的文书类型。"]})
+
+
+@router.get("/pipeline/templates", response={200: list[TemplateOut], **ERRORS}, summary="文书模板")
+def pipeline_templates_list(request):
+    """各类发展党员文书的模板：默认或本地更换的。仅系统管理员。"""
+    _require_system_admin(request)
+    custom = paperwork.custom_templates()
+    return [template_dict(kind, custom) for kind in paperwork.KINDS]
+
+
+@router.post("/pipeline/templates/{kind}", response={200: TemplateUploadOut, **ERRORS}, summary="更换文书模板")
+def pipeline_templates_upload(request, kind: str, file: File[UploadedFile]):
+    """multipart/form-data，字段 file：.docx（≤2 MB），模板中的 {{字段}} 须是该文书可用的字段，与页面相同的检查；
+    覆盖此前的本地模板，记入审计。仅系统管理员。"""
+    found = _template_kind(request, kind)
+    if found is None:
+        return _unknown_kind()
+    unused = paperwork.template_upload(actor=request.user, key=found.key, upload=file)
+    return {**template_dict(found, paperwork.custom_templates()), "unused": sorted(unused)}
+
+
+@router.delete("/pipeline/templates/{kind}", response={200: TemplateRevertOut, **ERRORS}, summary="恢复默认文书模板")
+def pipeline_templates_revert(request, kind: str):
+    """删除本地模板，恢复默认模板；记入审计。仅系统管理员。"""
+    found = _template_kind(request, kind)
+    if found is None:
+        return _unknown_kind()
+    return {"kind": found.key, "reverted": paperwork.template_revert(actor=request.user, key=found.key)}
+
+
+@router.get("/pipeline/templates/{kind}/file", summary="下载文书模板", **file_download(ERRORS, "正在使用的模板（.docx）"))
+def pipeline_templates_download(request, kind: str):
+    """正在使用的模板（本地或默认），可修改后再上传。仅系统管理员。"""
+    found = _template_kind(request, kind)
+    if found is None:
+        return _unknown_kind()
+    data, name = paperwork.template_file(found.key)
+    return docx_download(data, name)

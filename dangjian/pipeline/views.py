@@ -201,7 +201,7 @@ def file_withdraw(request, pk):
                         "withdraw_form", "已终止该发展党员档案，其政治面貌已恢复为群众。")
 
 
-def _download(data, name, content_type=paperwork.DOCX_TYPE):
+def docx_download(data, name, content_type=paperwork.DOCX_TYPE):
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, name)
     response["X-Content-Type-Options"] = "nosniff"
@@ -220,7 +220,7 @@ def document(request, pk, kind):
     except ValidationError as exc:
         messages.error(request, exc.messages[0])
         return redirect("pipeline:file", pk=file.pk)
-    return _download(data, name)
+    return docx_download(data, name)
 
 
 @login_required
@@ -228,7 +228,7 @@ def document(request, pk, kind):
 def file_zip(request, pk):
     file = _get_file(request, pk, write=True)
     data, name = paperwork.file_zip(actor=request.user, file=file)
-    return _download(data, name, "application/zip")
+    return docx_download(data, name, "application/zip")
 
 
 def _require_system_admin(request, object_id=""):
@@ -291,7 +291,7 @@ def template_revert(request, kind):
 def template_download(request, kind):
     kind = _template_kind(request, kind)
     data, name = paperwork.template_file(kind.key)
-    return _download(data, name)
+    return docx_download(data, name)
 
 
 @login_required
