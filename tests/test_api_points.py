@@ -4,19 +4,10 @@ import pytest
 
 from dangjian.core.audit import Event
 from dangjian.core.models import AuditLog
-from dangjian.orgs.models import Role
 from dangjian.points.models import RuleSet
-from tests.factories import make_user
-from tests.test_api_permissions import call, token_for
+from tests.test_api_permissions import call
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tokens(tree):
-    return {name: token_for(make_user(f"api_{name}", role, tree[org])) for name, role, org in [
-        ("writer", Role.SECRETARY, "school_a"), ("viewer", Role.VIEWER, "school_a"),
-        ("outsider", Role.SECRETARY, "school_b")]}
 
 
 def test_set_inherit_and_remove_rules(client, tree, tokens):

@@ -5,19 +5,11 @@ from datetime import date
 import pytest
 
 from dangjian.members.models import Status, StatusEvent
-from dangjian.orgs.models import Role
 from dangjian.transfers.models import ContactLoss
-from tests.factories import make_person, make_user
-from tests.test_api_permissions import call, token_for
+from tests.factories import make_person
+from tests.test_api_permissions import call
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def tokens(tree):
-    return {name: token_for(make_user(f"api_{name}", role, tree[org])) for name, role, org in [
-        ("writer", Role.SECRETARY, "school_a"), ("viewer", Role.VIEWER, "school_a"),
-        ("outsider", Role.SECRETARY, "school_b")]}
 
 
 def test_contact_loss_then_found(client, tree, tokens):
