@@ -7,9 +7,11 @@
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from dangjian.dues import billing, services
+from dangjian.dues import billing, importing, services
 from dangjian.dues.models import Category, DuesBase, DuesBill
 from tests.factories import make_person
+from tests.test_dues_import import row as payroll_row
+from tests.test_dues_import import workbook as payroll_workbook
 from tests.test_api_permissions import Case, api_create, api_list, api_read, api_scoped_list, api_write
 
 
@@ -68,7 +70,39 @@ def org_param(c, s):
     return {"org": c["tree"]["school_a" if s == "in" else "school_b"].pk}
 
 
+def payroll_file(c, s):
+    return {"file": payroll_workbook([payroll_row(c["person_in"])])}
+
+
+def payroll_org(c, s):
+    return {"org": c[f"org_{s}"].pk}
+
+
+def fresh_payroll_job(c, s):
+    """A payroll upload of the matrix's secretary ("in") or of a secretary of school_b ("out"): private to them."""
+    if s == "in":
+        owner = c["users"]["secretary"]
+    else:
+        from dangjian.orgs.models import Role
+        from tests.factories import make_user
+
+        owner = c.get("payroll_other") or make_user("a_payroll_other", Role.SECRETARY, c["org_out"])
+        c["payroll_other"] = owner
+    job = importing.payroll_submit(actor=owner, upload=payroll_workbook([payroll_row(c["person_in"])]))
+    return {"job_id": job.pk}
+
+
+def payroll_writer_only():
+    """Writers only (403 otherwise); the job is the secretary's: the org_admin gets 404 like any other user."""
+    expect = {role: (403, 403) for role in api_read()} | {"anon": (401, 401)}
+    return expect | {"secretary": (200, 404), "org_admin": (404, 404)}
+
+
 EXPECT = {
+    # Upload: the form field org names the organisation; outside the scope it is an unknown reference (422).
+    "dues_payroll_upload": Case(api_create(), body=payroll_org, files=payroll_file, scoped=True),
+    "dues_payroll_import": Case(payroll_writer_only(), fresh_payroll_job,
+                                body=lambda c, s: {"org": c["org_in"].pk, "effective_month": "2026-01"}),
     "dues_account": Case(api_read(), person_key),
     "dues_base_set": Case(api_write(201), person_key, body={"category": "employed", "base": "5000.50",
                                                             "effective_month": "2026-01"}),

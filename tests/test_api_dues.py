@@ -376,3 +376,132 @@ def test_random_input_on_existing_dues_records_never_causes_a_server_error(clien
             assert set(response.json()) == {"detail", "errors"}
 
     run()
+
+
+# --- payroll import (工资表导入党费基数): upload, then the column mapping and confirm ------------------------
+
+def payroll_upload(client, token, org, upload):
+    return call(client, "post", "/dues/payroll", token, body={"org": org.pk}, files={"file": upload})
+
+
+def test_payroll_upload_then_import_sets_the_bases_like_the_page(client, tree, sec, sec_user):
+    from dangjian.dues.models import PayrollMapping
+    from dangjian.imports.models import ImportJob
+    from tests.test_dues_import import row, workbook
+
+    a, b = make_person(tree["branch_a1"]), make_person(tree["branch_a2"])
+    response = payroll_upload(client, sec, tree["school_a"], workbook([row(a), row(b, pay=(3000, 0, 0, 0), tax=0)]))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    roles = {c["header"]: c["role"] for c in body["columns"]}
+    assert roles["身份证号"] == "id_number" and roles["岗位工资"] == "pay" and roles["个人所得税"] == "tax"
+    assert roles["备注"] == "ignore" and body["job"]["status"] == "pending" and body["org"]["id"] == tree["school_a"].pk
+    assert not DuesBase.objects.exists()
+
+    done = call(client, "post", f"/dues/payroll/{body['job']['id']}/import", sec,
+                body={"org": tree["school_a"].pk, "effective_month": "2026-01", "columns": {"津贴补贴": "ignore"}})
+    assert done.status_code == 200, done.content
+    job = done.json()
+    assert job["status"] == "done" and job["created_count"] == 2 and job["errors"] == []
+    # 2000+1000+1500 (津贴补贴 ignored) − 100 tax; the jurisdiction deducts neither social insurance nor annuity.
+    assert DuesBase.objects.get(person=a).base == Decimal("4400.00")
+    assert DuesBase.objects.get(person=b).base == Decimal("3000.00")
+    assert DuesBase.objects.get(person=a).effective_month == date(2026, 1, 1)
+    mapping = PayrollMapping.objects.get(org=tree["school_a"]).columns
+    assert mapping["津贴补贴"] == "ignore" and mapping["身份证号"] == "id_number"
+    assert AuditLog.objects.filter(event="import", object_id=str(job["id"]), outcome="success").count() == 1
+    assert ImportJob.objects.get(pk=job["id"]).content is None
+    # The job is done: sending it again is a conflict and changes nothing.
+    again = call(client, "post", f"/dues/payroll/{job['id']}/import", sec,
+                 body={"org": tree["school_a"].pk, "effective_month": "2026-02"})
+    assert again.status_code == 409 and "已导入完毕" in again.json()["errors"]["__all__"][0]
+    assert not DuesBase.objects.filter(effective_month=date(2026, 2, 1)).exists()
+
+
+def test_payroll_one_bad_row_imports_nothing_and_every_bad_row_is_reported(client, tree, sec):
+    from dangjian.imports.models import ImportJob
+    from tests.test_dues_import import row, workbook
+
+    a = make_person(tree["branch_a1"])
+    outsider = make_person(tree["school_b"])
+    rows = [row(a), row(outsider), ["无名", "", 1, 1, 1, 1, 0, 0, 0, 0, ""], row(a, pay=("很多", 0, 0, 0))]
+    job_id = payroll_upload(client, sec, tree["school_a"], workbook(rows)).json()["job"]["id"]
+    before = audit_count()
+    response = call(client, "post", f"/dues/payroll/{job_id}/import", sec,
+                    body={"org": tree["school_a"].pk, "effective_month": "2026-01"})
+    assert response.status_code == 422, response.content
+    body = response.json()
+    assert set(body) == {"detail", "errors"} and "未导入任何数据" in body["detail"]
+    assert body["errors"] == {"第3行 身份证号": ["本组织（含下级）党员中没有此身份证号"],
+                              "第4行 身份证号": ["未填写，无法识别党员"],
+                              "第5行 岗位工资": ["不是有效的金额"], "第5行 身份证号": ["与第2行是同一名党员"]}
+    assert not DuesBase.objects.exists()
+    job = call(client, "get", f"/imports/{job_id}", sec).json()
+    assert job["status"] == "failed" and job["error_count"] == 4
+    assert {(e["row"], e["column"]) for e in job["errors"]} == {(3, "身份证号"), (4, "身份证号"), (5, "岗位工资"),
+                                                                 (5, "身份证号")}
+    assert ImportJob.objects.get(pk=job_id).content is not None  # may be mapped again
+    assert audit_count() == before + 2  # the remembered mapping and the failed import
+
+
+def test_payroll_mapping_errors_are_field_errors_and_change_nothing(client, tree, sec):
+    from dangjian.dues.models import PayrollMapping
+    from tests.test_dues_import import row, workbook
+
+    a = make_person(tree["branch_a1"])
+    job_id = payroll_upload(client, sec, tree["school_a"], workbook([row(a)])).json()["job"]["id"]
+    url = f"/dues/payroll/{job_id}/import"
+    month = {"org": tree["school_a"].pk, "effective_month": "2026-01"}
+    unknown = call(client, "post", url, sec, body={**month, "columns": {"奖金": "pay"}})
+    assert unknown.status_code == 422 and "奖金" in unknown.json()["errors"]["columns"][0]
+    bad_role = call(client, "post", url, sec, body={**month, "columns": {"岗位工资": "salary"}})
+    assert bad_role.status_code == 422 and "取值无效" in bad_role.json()["errors"]["columns.岗位工资"][0]
+    no_key = call(client, "post", url, sec, body={**month, "columns": {"身份证号": "ignore", "姓名": "ignore"}})
+    assert no_key.status_code == 422 and "识别党员" in no_key.json()["detail"]
+    outside = call(client, "post", url, sec, body={**month, "org": tree["school_b"].pk})
+    assert outside.status_code == 422 and outside.json()["errors"] == {"org": ["不存在或无权访问。"]}
+    group = call(client, "post", url, sec, body={**month, "org": tree["group_a1"].pk})
+    assert group.status_code == 422 and "org" in group.json()["errors"]
+    assert not DuesBase.objects.exists() and not PayrollMapping.objects.exists()
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("工资表.csv", b"a,b\n1,2\n", "只支持 .xlsx 文件"),
+    ("工资表.xlsx", b"not a zip", "文件不是有效的 Excel 工作簿"),
+])
+def test_payroll_wrong_file_is_422_in_chinese_and_keeps_nothing(client, tree, sec, name, data, message):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.imports.models import ImportJob
+
+    response = payroll_upload(client, sec, tree["school_a"], SimpleUploadedFile(name, data))
+    assert response.status_code == 422 and any(message in m for m in response.json()["errors"]["file"])
+    assert not ImportJob.objects.exists()
+
+
+def test_payroll_file_over_the_limit_is_refused(client, tree, sec, settings):
+    from dangjian.imports.models import ImportJob
+    from tests.test_dues_import import row, workbook
+
+    upload = workbook([row(make_person(tree["branch_a1"]))])
+    settings.IMPORT_MAX_BYTES = upload.size - 1
+    response = payroll_upload(client, sec, tree["school_a"], upload)
+    assert response.status_code == 422 and "文件过大" in response.json()["errors"]["file"][0]
+    assert not ImportJob.objects.exists()
+
+
+def test_payroll_job_of_another_user_is_404_and_read_only_roles_are_403(client, tree, sec):
+    from dangjian.imports.models import ImportJob
+    from tests.test_dues_import import row, workbook
+
+    a = make_person(tree["branch_a1"])
+    job_id = payroll_upload(client, sec, tree["school_a"], workbook([row(a)])).json()["job"]["id"]
+    body = {"org": tree["school_a"].pk, "effective_month": "2026-01"}
+    other = token_for(make_user("payroll_other_sec", Role.SECRETARY, tree["school_a"]))
+    assert call(client, "post", f"/dues/payroll/{job_id}/import", other, body=body).status_code == 404
+    assert call(client, "get", f"/imports/{job_id}", other).status_code == 404
+    viewer = token_for(make_user("payroll_viewer", Role.VIEWER, tree["school_a"]))
+    assert call(client, "post", f"/dues/payroll/{job_id}/import", viewer, body=body).status_code == 403
+    refused = payroll_upload(client, viewer, tree["school_a"], workbook([row(a)]))
+    assert refused.status_code == 403 and set(refused.json()) == {"detail", "errors"}
+    assert ImportJob.objects.count() == 1 and not DuesBase.objects.exists()

@@ -12,16 +12,21 @@ from typing import Annotated, Literal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import BeforeValidator, WithJsonSchema
 
 from dangjian.api.common import get_object, page, ref, ref_dict, require_party_scope, require_write_scope
+from dangjian.api.errors import error_response
 from dangjian.api.schemas import MAX_ID, ErrorOut, Id, In, Page, Paging, Ref, Text
 from dangjian.core import scoping
+from dangjian.imports.api import ImportJobOut, job_dict
+from dangjian.imports.models import ImportJob
 from dangjian.members.models import Person
-from dangjian.orgs.models import Organisation, OrgKind
+from dangjian.orgs.models import WRITE_ROLES, Organisation, OrgKind
+from dangjian.orgs.selectors import writable_orgs
 
-from . import billing, selectors, services
+from . import billing, importing, selectors, services
 from .models import Category, DuesBase, DuesBill, DuesPayment, VoluntaryPayment
 
 router = Router(tags=["党费"])
@@ -558,3 +563,86 @@ def dues_publication(request, filters: Query[PublicationFilters], paging: Query[
         totals = {k: (money(v) if k in ("due", "collected", "owed", "voluntary", "centre") else v)
                   for k, v in totals.items()}
     return page(rows, paging, items, extra={"org": ref_dict(org) if org else None, "year": year, "totals": totals})
+
+
+# --- payroll import (工资表导入党费基数) ------------------------------------------------------------
+# The page's two steps: upload (the file is kept in an ImportJob private to the uploader), then the column
+# mapping and confirm. Both go through the page's services (dangjian.dues.importing: payroll_submit, then
+# payroll_columns and payroll_confirm = mapping_save + payroll_import). Step 2 may be sent straight after step 1
+# with no `columns` at all: the organisation's remembered mapping (else the guess from the header text) is used,
+# exactly the mapping screen's initial values.
+
+PayrollRole = Literal[tuple(role for role, _ in importing.ROLES)]
+
+
+class PayrollColumnOut(Schema):
+    header: str = Field(..., description="表头（已去掉空格和*）")
+    role: PayrollRole = Field(..., description="建议的用途：本组织上次保存的列对应，否则按表头文字推测")
+    role_label: str
+
+
+class PayrollUploadOut(Schema):
+    job: ImportJobOut
+    org: Ref
+    columns: list[PayrollColumnOut]
+
+
+class PayrollImportIn(In):
+    org: Id = Field(..., description="单位（党组织，您任组织管理员或书记、未撤销、不是党小组）")
+    effective_month: Month = Field(..., description="工资月份：导入的基数自该月起适用")
+    columns: dict[Text(100), PayrollRole] = Field(
+        default_factory=dict, description="表头 → 用途（" + "；".join(f"{r} {label}" for r, label in importing.ROLES)
+        + "）。未列出的列沿用上传时返回的建议用途。保存为本组织的列对应关系，下次导入时沿用")
+
+
+def _require_payroll_writer(request):
+    """As on the payroll pages: an 组织管理员 or 书记 somewhere (others 403)."""
+    if not scoping.scope_paths(request.user, WRITE_ROLES):
+        raise PermissionDenied("您没有导入工资表的权限。")
+
+
+def _payroll_org(request, org_id):
+    """The pages' choice of organisations: writable, not dissolved, not a 党小组; any other → 422 on `org`."""
+    org = writable_orgs(request.user).exclude(kind=OrgKind.GROUP).filter(pk=org_id).first() if org_id else None
+    if org is None:
+        raise ValidationError({"org": "不存在或无权访问。"})
+    return org
+
+
+def _columns_out(columns):
+    return [{"header": h, "role": role, "role_label": importing.ROLE_LABELS[role]} for h, role in columns.items()]
+
+
+@router.post("/dues/payroll", response={201: PayrollUploadOut, **ERRORS}, summary="上传工资表（导入党费基数第一步）")
+def dues_payroll_upload(request, org: Form[int], file: File[UploadedFile]):
+    """multipart/form-data：字段 org（单位，党组织 id）和 file（.xlsx 工资表，第一行为表头），与“工资表导入”页面相同的检查
+    （大小、确为 .xlsx、行数），否则 422（errors 的键为 file 或 org）。仅组织管理员、书记（否则 403）。
+    返回导入任务（只有上传人本人可见）和每一列的建议用途；第二步 `POST /api/dues/payroll/{job_id}/import`。"""
+    _require_payroll_writer(request)
+    chosen = _payroll_org(request, org)
+    job = importing.payroll_submit(actor=request.user, upload=file)
+    columns = importing.payroll_columns(job, chosen)
+    job = ImportJob.objects.defer("content").get(pk=job.pk)
+    return Status(201, {"job": job_dict(job), "org": ref_dict(chosen), "columns": _columns_out(columns)})
+
+
+@router.post("/dues/payroll/{job_id}/import", response={200: ImportJobOut, **ERRORS},
+             summary="确认列对应并导入党费基数（第二步）")
+def dues_payroll_import(request, job_id: int, payload: PayrollImportIn):
+    """保存本组织的列对应关系，然后校验每一行：全部无误才写入基数（自工资月份起），并重算该月起未缴的账单，记入审计。
+    任何一行有误则不写入任何基数，答 422：detail 说明错误数，errors 按“第N行 列名”列出每一处错误；完整清单也可用
+    `GET /api/imports/{job_id}` 查询（任务状态为 failed，可改正列对应后再次提交）。已导入完毕的任务 409。
+    仅上传人本人（其他账户 404）。"""
+    _require_payroll_writer(request)
+    job = get_object(request, ImportJob.objects.all(), job_id)
+    org = _payroll_org(request, payload.org)
+    columns = importing.payroll_columns(job, org, payload.columns)
+    job = importing.payroll_confirm(actor=request.user, job=job, org=org, month=payload.effective_month,
+                                    columns=columns)
+    if job.status == ImportJob.State.FAILED:
+        errors = {}
+        for row, column, reason in job.errors or []:
+            key = f"第{row}行 {column}".strip() if row else (column or "__all__")
+            errors.setdefault(key, []).append(reason)
+        return error_response(422, f"工资表有 {len(job.errors)} 处错误，未导入任何数据。", errors)
+    return job_dict(ImportJob.objects.defer("content").get(pk=job.pk))

@@ -139,6 +139,33 @@ def mapping_save(*, actor, org, columns):
     return mapping
 
 
+def _require_pending(job):
+    if job.status == ImportJob.State.DONE or job.content is None:
+        raise ValidationError("该文件已导入完毕。如需再次导入，请重新上传。", code="conflict")
+
+
+def payroll_columns(job, org, chosen=None):
+    """{header: role} for every column of the job's file: the mapping screen's initial values (the organisation's
+    remembered mapping, else a guess from the header text) with the `chosen` roles over them. A chosen header
+    that is not in the file is refused."""
+    _require_pending(job)
+    headers, _ = read_sheet(job)
+    columns = remembered(org, headers)
+    unknown = [str(h) for h in (chosen or {}) if h not in columns]
+    if unknown:
+        raise ValidationError({"columns": f"文件中没有这些列：{'、'.join(unknown[:10])}。"})
+    columns.update(chosen or {})
+    return columns
+
+
+def payroll_confirm(*, actor, job, org, month, columns):
+    """The mapping screen's confirm: remember the column roles for the organisation, then import
+    (`payroll_import`). A file already imported is not imported again (its bytes are gone)."""
+    _require_pending(job)
+    mapping_save(actor=actor, org=org, columns=columns)
+    return payroll_import(actor=actor, job=job, org=org, month=month, columns=columns)
+
+
 def _number(value):
     if value is None or (isinstance(value, str) and not value.strip()):
         return Decimal("0")

@@ -96,9 +96,8 @@ def mapping(request, pk):
     if request.method == "POST" and not problem and form.is_valid():
         chosen = next(o for o in orgs if str(o.pk) == form.cleaned_data["org"])
         try:
-            importing.mapping_save(actor=request.user, org=chosen, columns=form.columns())
-            job = importing.payroll_import(actor=request.user, job=job, org=chosen,
-                                           month=form.cleaned_data["effective_month"], columns=form.columns())
+            job = importing.payroll_confirm(actor=request.user, job=job, org=chosen,
+                                            month=form.cleaned_data["effective_month"], columns=form.columns())
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
