@@ -13,6 +13,8 @@ from dangjian.demo.subtrees import Subtrees
 from dangjian.orgs.models import Organisation, OrgKind
 from dangjian.service import demo as service_demo
 from dangjian.service.models import CareVisit, HardshipFile
+from dangjian.tasks import demo as tasks_demo
+from dangjian.tasks.models import Receipt
 from dangjian.terms import demo as terms_demo
 from dangjian.terms.models import Candidate, Election
 from dangjian.vanguard import demo as vanguard_demo
@@ -96,6 +98,10 @@ def generated_digest(seed):
             (a.org.code, a.title, a.date, a.platform, a.level, a.author_names,
              tuple(sorted(_who(p) for p in a.authors.all())))
             for a in Article.objects.filter(**under).select_related("org").prefetch_related("authors")),
+        "receipts": sorted(Receipt.objects.filter(task__org__path__startswith=root.path).values_list(
+            "task__title", "org__code", "answer", "done_on")),
+        "answered": sorted(Receipt.objects.filter(task__org__path__startswith=root.path).exclude(answer="")
+                           .values_list("task__title", "org__code", "answer", "done_on")),
         "honours": sorted(
             (h.org.code, h.title, h.kind, h.date, _who(h.person) or ("", ""))
             for h in Honour.objects.filter(**under).select_related("org", "person")),
@@ -155,7 +161,8 @@ def test_electors_are_the_same_people_in_the_same_order_as_the_scan_over_everyon
 
 def test_synth_generates_the_same_records_as_with_the_old_scans(db, debug, monkeypatch):
     """Elections and candidates (terms), care visits and hardship files (service), articles and honours (vanguard)
-    are row for row what the old per-organisation scans produced for the same seed."""
+    are row for row what the old per-organisation scans produced for the same seed (the task receipts are in the
+    fingerprint too: unchanged by the other generators)."""
     options = {"schools": 12, "members": 600, "years": 1}
     indexed = generate_and_roll_back(43, **options)
 
@@ -169,3 +176,15 @@ def test_synth_generates_the_same_records_as_with_the_old_scans(db, debug, monke
     assert indexed == scanned
     counts = indexed[1]
     assert all(counts[name] > 0 for name in ("elections", "candidates", "care", "articles", "honours")), counts
+
+
+def test_task_answers_written_in_batches_are_those_of_one_update(db, debug, monkeypatch):
+    """tasks/demo.py answers the receipts with bulk_update in batches (one UPDATE … CASE over all of them is
+    quadratic): the same answers and dates as one statement, the deliberate late ones included."""
+    options = {"schools": 12, "members": 600, "years": 1}
+    monkeypatch.setattr(tasks_demo, "UPDATE_BATCH", 2)
+    batched = generate_and_roll_back(44, **options)
+    monkeypatch.setattr(tasks_demo, "UPDATE_BATCH", None)
+    whole = generate_and_roll_back(44, **options)
+    assert batched == whole
+    assert batched[1]["answered"] > 2  # more receipts answered than one batch holds
