@@ -321,3 +321,13 @@ def test_the_audit_trail_records_who_did_what_through_the_user_pages(tree, audit
     assert (entry.username, entry.role, entry.ip, entry.event) == ("sec", "安全管理员", "172.16.0.8",
                                                                     Event.ROLE_GRANT)
     assert "实验中学党总支" in response.content.decode()
+
+
+def test_a_hostile_object_id_and_path_with_nul_characters_are_recorded_without_them():
+    """A denied request for /…/a\\x00b is still audited (PostgreSQL cannot store NUL in text or jsonb)."""
+    entry = audit.record(event=Event.DENIED, object_type="pipeline.documenttemplate", object_id="ta\x00lk",
+                         outcome="denied", changes={"path": "/api/pipeline/templates/ta\x00lk"})
+    stored = AuditLog.objects.get(pk=entry.pk)
+    assert stored.object_id == "talk"
+    assert stored.changes == {"path": "/api/pipeline/templates/talk"}
+    assert verify_chain()[0]

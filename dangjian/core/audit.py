@@ -95,9 +95,10 @@ def client_ip(request):
 
 
 def scrub(value):
-    """Mask anything that looks like a full ID number, recursively."""
+    """Mask anything that looks like a full ID number, recursively; drop NUL characters (a hostile path or
+    parameter can carry them, and PostgreSQL's text and jsonb cannot store them)."""
     if isinstance(value, str):
-        return _ID_PATTERN.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), value)
+        return _ID_PATTERN.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), value.replace("\x00", ""))
     if isinstance(value, dict):
         return {scrub(k): scrub(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -177,7 +178,7 @@ def record(*, actor=None, event, obj=None, object_type="", object_id="", object_
             ip=client_ip(request),
             event=event,
             object_type=object_type[:100],
-            object_id=str(object_id)[:64],
+            object_id=scrub(str(object_id))[:64],
             object_repr=scrub(object_repr)[:200],
             outcome=outcome,
             changes=scrub(_jsonable(changes or {})),
