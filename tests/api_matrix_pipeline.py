@@ -25,15 +25,9 @@ def system_only():
 
 
 def talk_docx():
-    import io
+    from tests.test_pipeline_paperwork import custom_docx
 
-    from docx import Document
-
-    doc = Document()
-    doc.add_paragraph("谈话记录：{{name}}，谈话人{{talker}}")
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
+    return custom_docx("谈话记录：{{name}}，谈话人{{talker}}")
 
 
 def open_file(org):

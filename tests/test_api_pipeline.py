@@ -19,6 +19,7 @@ from dangjian.pipeline.models import DevelopmentFile, DevelopmentStep
 from tests.factories import make_person, make_user
 from tests.test_api_permissions import call, token_for
 from tests.test_pipeline_helpers import World, advance
+from tests.test_pipeline_paperwork import custom_docx
 
 pytestmark = pytest.mark.django_db
 
@@ -394,18 +395,6 @@ def test_attachment_upload_errors_are_field_level(client, world, media):
 
 # --- document templates (系统管理员) --------------------------------------------------------------------
 
-def _docx(text):
-    import io
-
-    from docx import Document
-
-    doc = Document()
-    doc.add_paragraph(text)
-    out = io.BytesIO()
-    doc.save(out)
-    return out.getvalue()
-
-
 @pytest.fixture
 def admin_token(db):
     from dangjian.accounts.models import AdminRole
@@ -424,7 +413,7 @@ def test_the_system_administrator_replaces_downloads_and_reverts_a_template(clie
     talk = next(t for t in listed if t["kind"] == "talk")
     assert talk["custom"] is False and "talker" in talk["fields"] and talk["needs_step"] == 2
 
-    upload = SimpleUploadedFile("本校谈话记录.docx", _docx("本校谈话记录：{{name}}"))
+    upload = SimpleUploadedFile("本校谈话记录.docx", custom_docx("本校谈话记录：{{name}}"))
     response = call(client, "post", "/api/pipeline/templates/talk", admin_token, files={"file": upload})
     assert response.status_code == 200, response.content
     body = response.json()
@@ -453,9 +442,9 @@ def test_a_bad_template_upload_changes_nothing(client, admin_token, data, messag
     from dangjian.pipeline.models import DocumentTemplate
 
     call(client, "post", "/api/pipeline/templates/talk", admin_token,
-         files={"file": SimpleUploadedFile("第一版.docx", _docx("第一版：{{name}}"))})
+         files={"file": SimpleUploadedFile("第一版.docx", custom_docx("第一版：{{name}}"))})
     before = (list(DocumentTemplate.objects.values_list("file", "original_name")), AuditLog.objects.count())
-    data = _docx(data) if isinstance(data, str) else data
+    data = custom_docx(data) if isinstance(data, str) else data
     response = call(client, "post", "/api/pipeline/templates/talk", admin_token,
                     files={"file": SimpleUploadedFile("坏文件.docx", data)})
     assert response.status_code in (400, 422)
@@ -466,7 +455,7 @@ def test_a_bad_template_upload_changes_nothing(client, admin_token, data, messag
 
 def test_an_unknown_template_kind_is_404_with_a_chinese_message(client, admin_token):
     response = call(client, "post", "/api/pipeline/templates/salary", admin_token,
-                    files={"file": SimpleUploadedFile("x.docx", _docx("{{name}}"))})
+                    files={"file": SimpleUploadedFile("x.docx", custom_docx("{{name}}"))})
     assert response.status_code == 404
     assert response.json()["errors"] == {"kind": ["未知的文书类型。"]}
     assert call(client, "delete", "/api/pipeline/templates/salary", admin_token).status_code == 404
