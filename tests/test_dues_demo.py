@@ -76,3 +76,27 @@ def test_the_records_are_deterministic_from_the_seed():
             runs.append(fingerprint())
             transaction.set_rollback(True)
     assert runs[0] == runs[1] and runs[0][0] and runs[0][1]
+
+
+def test_writing_in_batches_of_members_gives_the_same_records_as_one_write(monkeypatch):
+    """The demo writes PEOPLE_PER_WRITE members' bills at a time (memory at 100×): the rows, their payment links and
+    the random draws must not depend on the batch size."""
+    from django.db import transaction
+
+    def records():
+        bills = list(DuesBill.objects.order_by("person__id_number_masked", "month").values_list(
+            "person__id_number_masked", "month", "amount", "waived", "payment__paid_on", "payment__amount"))
+        payments = list(DuesPayment.objects.order_by("person__id_number_masked", "paid_on").values_list(
+            "person__id_number_masked", "paid_on", "amount", "months"))
+        return bills, payments
+
+    runs = []
+    for per_write in (10_000_000, 7):
+        monkeypatch.setattr(demo, "PEOPLE_PER_WRITE", per_write)
+        with transaction.atomic():
+            result = district(seed=13, members=120)
+            runs.append((records(), result.counts["dues_bills"], result.counts["dues_payments"]))
+            transaction.set_rollback(True)
+    (bills, payments), n_bills, n_payments = runs[0]
+    assert (n_bills, n_payments) == (len(bills), len(payments)) and n_payments > 7
+    assert runs[1] == runs[0]
