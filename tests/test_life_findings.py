@@ -333,6 +333,46 @@ def test_attending_one_of_two_meetings_in_a_month_breaks_the_run(tree):
     assert found("life.absence", date(2024, 4, 1), branch) == []
 
 
+def test_absence_runs_agree_with_counting_every_month_by_hand(tree):
+    """absence_runs groups only the months of people whose last expected attendance is an absence; for varied
+    patterns (attended early or late in the month of the last absence, leave with and without approval, months
+    without meetings) it must give what grouping every person's months gives."""
+    import random
+
+    from dangjian.life.checks import absence_runs
+
+    branch = tree["branch_a1"]
+    rng = random.Random(5)
+    meetings = {(month, day): meeting(branch, "theme_day", date(2024, month, day)) for month in range(1, 10)
+                for day in (5, 25)}
+    statuses = [("present", False), ("absent", False), ("leave", True), ("leave", False)]
+    people = [make_person(branch, name=f"成员{i}") for i in range(40)]
+    for person in people:
+        for (month, day), m in meetings.items():
+            if rng.random() < 0.75:
+                status, approved = rng.choice(statuses) if rng.random() < 0.5 else statuses[1]
+                Attendance.objects.create(meeting=m, person=person, status=status, leave_approved=approved)
+
+    on = date(2024, 9, 30)
+    by_month = {}
+    for a in Attendance.objects.filter(person__in=people).select_related("meeting"):
+        absent = a.status == "absent" or (a.status == "leave" and not a.leave_approved)
+        by_month.setdefault(a.person_id, {}).setdefault(a.meeting.date.month, []).append(absent)
+    expected = {}
+    for person_id, months in by_month.items():
+        run = 0
+        for month in sorted(months, reverse=True):
+            if not all(months[month]):
+                break
+            run += 1
+        if run:
+            last = max(months)
+            expected[person_id] = (run, ((2024, sorted(months, reverse=True)[run - 1]), (2024, last)))
+    got = {pid: (run, span) for pid, (_, _, run, span) in absence_runs([branch.pk], on).items()}
+    assert got == expected and 3 <= len(expected) < len(people)
+    assert {pid for pid, (run, _) in expected.items() if run >= 3}
+
+
 def test_absence_is_judged_as_of_the_date(tree):
     branch = tree["branch_a1"]
     person = make_person(branch)
