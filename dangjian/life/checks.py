@@ -254,19 +254,29 @@ def check_meetings(orgs, rulebook, on):
     year_start = date(on.year, 1, 1)
     counts = meeting_month_counts(start=date(on.year - 1, 1, 1), end=on, org_ids=list(applied),
                                   types={a.meeting_type for items in applied.values() for a in items})
+    chains = {}  # frequency: (the current period, the earlier ones to check) — shared by every organisation
+
+    def chain(frequency):
+        if frequency not in chains:
+            current = period_of(frequency, on)
+            earlier = [previous_period(frequency, current)]
+            while (before := previous_period(frequency, earlier[-1])).end >= year_start:
+                earlier.append(before)
+            chains[frequency] = current, earlier
+        return chains[frequency]
+
     for org in targets:
         for item in applied.get(org.pk, ()):
             label = _type_label(item.meeting_type)
             months = counts.get((org.pk, item.meeting_type), {})
-            current = period_of(item.frequency, on)
+            current, earlier = chain(item.frequency)
             status, n = period_status(org, item, current, months, on)
             if status == SOON:
                 yield Finding(org.pk, org.name, f"{label}（{current.label}）", item.rule.id, Severity.SOON,
                               f"{current.label}尚未召开{label}{_shortfall(current, n)}，须在{current.end:%Y年%m月%d日}"
                               f"前召开（{item.frequency_label}）。", current.end, item.effective.basis)
             missed = []
-            period, first = previous_period(item.frequency, current), True
-            while first or period.end >= year_start:
+            for period in earlier:
                 status, n = period_status(org, item, period, months, on)
                 if status == NA:
                     break
@@ -275,7 +285,6 @@ def check_meetings(orgs, rulebook, on):
                         org.pk, org.name, f"{label}（{period.label}）", item.rule.id, Severity.OVERDUE,
                         f"{period.label}未召开{label}{_shortfall(period, n)}（{item.frequency_label}），"
                         f"已于{period.end:%Y年%m月%d日}到期。", period.end, item.effective.basis))
-                period, first = previous_period(item.frequency, period), False
             yield from reversed(missed)
 
 

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
@@ -264,10 +264,9 @@ def pipeline_files_list(request, filters: Query[FileFilters], paging: Query[Pagi
         qs = qs.filter(state=filters.state)
     if filters.q:
         qs = qs.filter(person__name__icontains=filters.q)
-    qs = qs.prefetch_related(Prefetch("steps", queryset=selectors._step_rows(), to_attr="step_rows"))
     on = timezone.localdate()
     return page(qs.order_by("org__path", "applied_on", "id"), paging,
-                lambda rows: [file_dict(f, on) for f in selectors.annotate(rows, on)])
+                lambda rows: [file_dict(f, on) for f in selectors.annotate(selectors.with_step_rows(rows), on)])
 
 
 @router.get("/pipeline/files/{file_id}", response={200: DevelopmentFileDetailOut, **ERRORS}, summary="发展党员档案详情")

@@ -1,6 +1,9 @@
 """Reads for the pipeline screens, reminders and checks: each in a fixed number of queries."""
 
-from django.db.models import Count, Prefetch, Q
+from datetime import date
+from typing import NamedTuple
+
+from django.db.models import Count, Q
 
 from dangjian.compliance.engine import Rulebook
 from dangjian.life.models import Meeting, Vote
@@ -12,14 +15,32 @@ from .models import DevelopmentFile, DevelopmentStep
 from .steps import BY_NUMBER, BoardStage, allowed_numbers, board_stage, next_number
 
 
-def _step_rows():
-    return DevelopmentStep.objects.only("id", "file_id", "number", "date").order_by("date", "number", "id")
+class StepRow(NamedTuple):
+    """What the deadlines and stages need of a registered step (a tuple: the reminders and the checks read every
+    open file's steps, ~15 per file, and model instances cost most of that time)."""
+
+    id: int
+    number: int
+    date: date
+
+
+def with_step_rows(files):
+    """Attach .step_rows (StepRow, by date, number, id) to each file: 1 query (none for no files)."""
+    files = list(files)
+    by_file = {f.pk: [] for f in files}
+    if by_file:
+        rows = (DevelopmentStep.objects.filter(file_id__in=list(by_file)).order_by("date", "number", "id")
+                .values_list("file_id", "id", "number", "date"))
+        for file_id, *row in rows:
+            by_file[file_id].append(StepRow(*row))
+    for f in files:
+        f.step_rows = by_file[f.pk]
+    return files
 
 
 def open_files(queryset):
     """Open files with their person and organisation and (light) steps: 2 queries."""
-    return list(queryset.open().select_related("person", "org")
-                .prefetch_related(Prefetch("steps", queryset=_step_rows(), to_attr="step_rows")))
+    return with_step_rows(queryset.open().select_related("person", "org"))
 
 
 def annotate(files, on):
