@@ -354,3 +354,9 @@ if SCHEDULER_LOCK == "redis" and not REDIS_URL:
     raise ImproperlyConfigured("SCHEDULER_LOCK=redis needs REDIS_URL")
 SCHEDULER_JOBS = env_list("SCHEDULER_JOBS", ["dues_bills", "findings", "audit_verify", "backup"])
 SCHEDULER_BACKUP_KEEP = env_int("SCHEDULER_BACKUP_KEEP", 14)
+
+# Findings (问题清单, 工作台): a scope of at most this many organisations is checked on every visit; a larger one
+# (a district, a province) reads the newest run of the nightly `findings` job (compliance.selectors.findings_in).
+FINDINGS_LIVE_MAX_ORGS = env_int("FINDINGS_LIVE_MAX_ORGS", 500)
+if FINDINGS_LIVE_MAX_ORGS < 1:
+    raise ImproperlyConfigured("FINDINGS_LIVE_MAX_ORGS must be at least 1")

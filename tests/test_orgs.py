@@ -173,14 +173,19 @@ def test_org_detail_outside_scope_is_404_and_audited(client, tree):
     assert AuditLog.objects.filter(event="denied", username="school_admin").exists()
 
 
-def test_org_detail_shows_findings_with_their_source(client, tree):
+def test_org_detail_shows_findings_by_rule_with_their_source(client, tree):
     make_person(tree["school_b"])
     user = make_user("district_admin", Role.ORG_ADMIN, tree["district"])
     client.force_login(user)
     response = client.get(f"/orgs/{tree['school_b'].pk}/")
     assert response.status_code == 200
+    groups = {g["rule"].id: g for g in response.context["finding_groups"]}
+    assert groups["org.branch_min_full"]["count"] == 1
+    assert groups["org.branch_min_full"]["orgs"] == [tree["school_b"].name]
+    assert response.context["findings_total"] == sum(g["count"] for g in groups.values())
     body = response.content.decode()
-    assert "少于3人" in body and "支条 第四条" in body
+    assert groups["org.branch_min_full"]["rule"].title in body and "支条 第四条" in body
+    assert f"?org={tree['school_b'].pk}&amp;rule=org.branch_min_full&amp;severity=overdue" in body
 
 
 def test_org_detail_query_count_is_fixed(client, tree):

@@ -377,7 +377,8 @@ class FindingOut(Schema):
 
 
 class FindingPage(Page[FindingOut]):
-    on: date
+    on: date = Field(description="检查日期")
+    live: bool = Field(description="true：即时检查；false：范围较大，为 on 日的每日检查结果")
 
 
 def file_download(errors, what="附件文件"):

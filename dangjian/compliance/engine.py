@@ -11,7 +11,7 @@ from datetime import date
 from django.utils import timezone
 
 from .models import RuleOverride
-from .rulebook import Severity, rules_by_id
+from .rulebook import FindingText, Severity, rules_by_id
 
 # Above this many candidate ancestor paths, load every override instead of an IN list:
 # overrides are configuration (few rows), and a huge IN list strains both databases.
@@ -19,7 +19,7 @@ _MAX_PATHS_IN_QUERY = 500
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(FindingText):
     org_id: int
     org_name: str
     subject: str
@@ -28,23 +28,6 @@ class Finding:
     message: str
     due_on: date | None = None
     basis: str = ""          # the local decision the rule comes from, when an organisation changed it
-
-    @property
-    def rule(self):
-        return rules_by_id()[self.rule_id]
-
-    @property
-    def source(self):
-        return self.rule.source
-
-    @property
-    def source_label(self):
-        """The article, and the local decision when an organisation tightened the rule."""
-        return f"{self.source}；{self.basis}" if self.basis else self.source
-
-    @property
-    def severity_label(self):
-        return Severity.LABELS[self.severity]
 
 
 @dataclass(frozen=True)

@@ -146,6 +146,28 @@ def rules_by_id():
     return rules
 
 
+class FindingText:
+    """What a page shows of a finding besides its own fields (`rule_id`, `severity`, `basis`): the rule, its
+    source and the severity's label — shared by `engine.Finding` and the stored `models.StoredFinding`."""
+
+    @property
+    def rule(self):
+        return rules_by_id()[self.rule_id]
+
+    @property
+    def source(self):
+        return self.rule.source
+
+    @property
+    def source_label(self):
+        """The article, and the local decision when an organisation tightened the rule."""
+        return f"{self.source}；{self.basis}" if self.basis else self.source
+
+    @property
+    def severity_label(self):
+        return Severity.LABELS[self.severity]
+
+
 def get_rule(rule_id):
     """The rule with this id, or a ValidationError in Chinese."""
     try:

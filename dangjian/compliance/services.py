@@ -96,3 +96,51 @@ def rule_override_remove(*, actor, override):
                  object_id=object_id, object_repr=_repr(current.org, current.rule_id),
                  changes={"action": "恢复继承", "before": before, "after": {}})
     return current
+
+
+# --- stored findings: the nightly run over every organisation ----------------------------------------------
+
+FINDING_BATCH = 5000
+RUNS_KEPT = 2   # the new run and the one before it (a page may still be reading that one while the new one lands)
+
+
+def findings_store(*, actor=None, on=None):
+    """Check every active organisation as of `on` (default today) and store the findings as a new run, dropping
+    all but the previous one; returns the run. The check reads from a replica when there is one; the run is written
+    on the primary in one transaction with its audit row, so pages see either the old run or the whole new one."""
+    from django.utils import timezone
+
+    from dangjian.core.dbrouter import replica
+    from dangjian.orgs.models import Organisation
+
+    from .engine import findings_for
+    from .models import FindingRun, StoredFinding
+
+    on = on or timezone.localdate()
+    started = timezone.now()
+    with replica():
+        orgs = list(Organisation.objects.active())
+        results = findings_for(orgs, on=on)
+    with transaction.atomic():
+        run = FindingRun.objects.create(on=on, started_at=started, org_count=len(orgs), finding_count=len(results))
+        rows = (StoredFinding(run=run, position=i, org_id=f.org_id,
+                              org_name=f.org_name[:200], subject=f.subject, rule_id=f.rule_id, severity=f.severity,
+                              message=f.message, due_on=f.due_on, basis=f.basis)
+                for i, f in enumerate(results))
+        batch = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) == FINDING_BATCH:
+                StoredFinding.objects.bulk_create(batch)
+                batch = []
+        StoredFinding.objects.bulk_create(batch)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["finished_at"])
+        stale = list(FindingRun.objects.exclude(pk=run.pk).order_by("-finished_at", "-pk")
+                     .values_list("pk", flat=True)[RUNS_KEPT - 1:])
+        if stale:
+            StoredFinding.objects.filter(run_id__in=stale).delete()
+            FindingRun.objects.filter(pk__in=stale).delete()
+        audit.record(actor=actor, event=audit.Event.CREATE, obj=run, changes={
+            "on": on.isoformat(), "orgs": len(orgs), "findings": len(results), "replaced_runs": len(stale)})
+    return run

@@ -21,11 +21,12 @@ from dangjian.core.pages import paginate
 from dangjian.orgs.models import Organisation
 
 from . import services
-from .engine import Rulebook, findings_for
+from .engine import Rulebook
 from .forms import FindingsForm, MatrixForm, OrgPickForm, RuleOverrideForm
 from .matrix import LEGEND, build_matrix, default_rules, obligation_types
 from .models import RuleOverride
 from .rulebook import Tag, all_rules, rules_by_id
+from .selectors import findings_in
 
 
 def _require_system_admin(request, object_id=""):
@@ -176,17 +177,20 @@ def findings(request):
     orgs = _scoped_orgs(request)
     rules = all_rules()
     form = FindingsForm(request.GET or None, orgs=orgs, rules=rules)
-    chosen, subtree = _pick(form, orgs)
+    chosen, _ = _pick(form, orgs)
     data = form.cleaned_data if form.is_valid() else {}
-    on = data.get("on") or timezone.localdate()
-    results = findings_for(subtree, on=on)
-    if data.get("severity"):
-        results = [f for f in results if f.severity == data["severity"]]
-    if data.get("rule"):
-        results = [f for f in results if f.rule_id == data["rule"]]
-    page, query = paginate(request, results)
+    subtree = Organisation.objects.subtree_of(chosen).active()
+    try:
+        findings = findings_in(subtree, on=data.get("on"))
+    except ValidationError as exc:   # a past date over a scope too large to check in the request
+        form.add_error("on", exc)
+        findings = findings_in(subtree)
+    severity, rule_id = data.get("severity") or None, data.get("rule") or None
+    counts = findings.severity_counts(rule_id=rule_id)
+    if severity:
+        counts = {key: n if key == severity else 0 for key, n in counts.items()}
+    page, query = paginate(request, findings.filtered(severity=severity, rule_id=rule_id))
     return render(request, "compliance/findings.html", {
-        "form": form, "page": page, "chosen": chosen, "on": on, "total": len(results),
-        "query": query,
-        "counts": {key: sum(1 for f in results if f.severity == key) for key in ("overdue", "soon", "info")},
+        "form": form, "page": page, "chosen": chosen, "on": findings.on, "total": sum(counts.values()),
+        "query": query, "findings": findings, "counts": counts,
     })

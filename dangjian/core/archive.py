@@ -51,7 +51,8 @@ SALT_SIZE = 16
 MIN_PASSPHRASE = 12
 MAX_ARCHIVE = 2 * 1024 * 1024 * 1024
 STAYS_BEHIND = {"core", "accounts", "api", "imports", "workdays", "auth", "contenttypes", "sessions", "axes", "admin"}
-STAYS_BEHIND_MODELS = {"orgs.roleassignment"}   # roles belong to accounts of this installation
+# Roles belong to accounts of this installation; stored findings are derived (the nightly check recomputes them).
+STAYS_BEHIND_MODELS = {"orgs.roleassignment", "compliance.findingrun", "compliance.storedfinding"}
 ORG = "orgs.organisation"
 TREE_FIELDS = {"path", "depth", "numchild"}
 

@@ -18,7 +18,10 @@ from typing import Callable
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Count
 from django.utils import timezone
+
+from dangjian.compliance.rulebook import Severity
 
 from . import audit
 
@@ -62,18 +65,12 @@ def _dues_bills(now):
 
 
 def _findings(now):
-    from dangjian.compliance.engine import findings_for
-    from dangjian.core.dbrouter import replica
-    from dangjian.orgs.models import Organisation
+    from dangjian.compliance.services import findings_store
 
-    with replica():  # a long read-only job: on a replica when there is one
-        orgs = list(Organisation.objects.active())
-        results = findings_for(orgs, on=now.date())
-    counts = {}
-    for finding in results:
-        counts[finding.severity_label] = counts.get(finding.severity_label, 0) + 1
-    detail = "，".join(f"{label} {n} 条" for label, n in sorted(counts.items())) or "无问题"
-    return f"检查 {len(orgs)} 个组织，共 {len(results)} 条问题（{detail}）"
+    run = findings_store(on=now.date())   # reads on a replica when there is one, stores on the primary
+    counts = dict(run.findings.order_by().values_list("severity").annotate(n=Count("id")))
+    detail = "，".join(f"{Severity.LABELS[key]} {counts[key]} 条" for key in Severity.LABELS if counts.get(key))
+    return f"检查 {run.org_count} 个组织，共 {run.finding_count} 条问题（{detail or '无问题'}），已保存供工作台和问题清单使用"
 
 
 def _audit_verify(now):

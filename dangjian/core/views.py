@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from dangjian.compliance.engine import findings_for
+from dangjian.compliance.selectors import findings_in
 from dangjian.core import scoping
 from dangjian.core.worklist import todos_for
 from dangjian.members.models import Person, Status
@@ -28,38 +28,24 @@ def home(request):
     user = request.user
     context = {}
     if scoping.has_party_scope(user):
-        orgs = list(Organisation.objects.visible_to(user).active())
-        by_kind = {}
-        for org in orgs:
-            by_kind[org.kind] = by_kind.get(org.kind, 0) + 1
+        orgs = Organisation.objects.visible_to(user).active()
+        by_kind = dict(orgs.order_by().values_list("kind").annotate(n=Count("id")))
         status_counts = dict(
             Person.objects.visible_to(user).values_list("status").annotate(n=Count("id")).values_list("status", "n")
         )
-        findings = findings_for(orgs)
+        findings = findings_in(orgs)
         context.update(
             org_counts=[(OrgKind(k).label, by_kind.get(k, 0)) for k in OrgKind.values if by_kind.get(k)],
             status_counts=[(Status(s).label, status_counts.get(s, 0))
                            for s in (Status.FULL, Status.PROBATIONARY, Status.CANDIDATE, Status.ACTIVIST,
                                      Status.APPLICANT)],
             member_total=status_counts.get(Status.FULL, 0) + status_counts.get(Status.PROBATIONARY, 0),
-            finding_groups=_group_findings(findings),
-            findings_total=len(findings),
+            finding_groups=findings.groups(),
+            findings=findings,
+            findings_total=sum(findings.severity_counts().values()),
             scopes=scoping.assignments(user),
         )
     person = getattr(user, "person", None) if hasattr(user, "person") else None
     context["own_person"] = person
     context["todos"] = todos_for(user, timezone.localdate())
     return render(request, "core/home.html", context)
-
-
-def _group_findings(findings):
-    """One line per rule and severity: how many, where (first few), in the engine's order."""
-    groups = {}
-    for finding in findings:
-        key = (finding.rule_id, finding.severity)
-        group = groups.setdefault(key, {"rule": finding.rule, "severity": finding.severity,
-                                        "severity_label": finding.severity_label, "count": 0, "orgs": []})
-        group["count"] += 1
-        if finding.org_name not in group["orgs"] and len(group["orgs"]) < 3:
-            group["orgs"].append(finding.org_name)
-    return list(groups.values())

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dangjian.compliance.engine import findings_for
+from dangjian.compliance.selectors import findings_in
 from dangjian.core import scoping
 from dangjian.core.forms import submit_form
 from dangjian.members.models import PARTY_MEMBER_STATUSES, Person
@@ -50,11 +50,13 @@ def tree(request):
 def org_detail(request, pk):
     org = scoping.get_for_user(request, Organisation.objects, pk)
     context = selectors.org_detail(org, request.user)
-    subtree = list(Organisation.objects.subtree_of(org).filter(dissolved_on__isnull=True))
+    findings = findings_in(Organisation.objects.subtree_of(org).active())
     context.update(
         org=org,
         can_write=scoping.can_write(request.user, org),
-        findings=findings_for(subtree),
+        findings=findings,
+        finding_groups=findings.groups(),
+        findings_total=sum(findings.severity_counts().values()),
         can_upgrade=OrgKind(org.kind) in UPGRADES and not org.is_dissolved,
         can_add_child=bool(ALLOWED_CHILDREN[OrgKind(org.kind)]) and not org.is_dissolved,
     )

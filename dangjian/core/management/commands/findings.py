@@ -1,4 +1,6 @@
 """`dangjian findings --org <id> --on <date> [--json]`: the findings of an organisation's subtree as of a date.
+`dangjian findings --store [--on <date>]`: check every organisation and store the run the 工作台 and 问题清单 read
+for scopes above FINDINGS_LIVE_MAX_ORGS (what the nightly scheduler job does).
 
 The same findings as the 问题清单 screen (compliance.engine.findings_for over the organisation and every active
 organisation under it). A table in Chinese, or with --json a JSON list of objects with org_id, org, subject,
@@ -17,14 +19,23 @@ class Command(BaseCommand):
     help = "按规则检查某组织及其全部下级组织在某日的情况（组织设置、会议召开、党员参加组织生活、表决人数等），输出问题清单。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--org", required=True, help="组织编号（数字 ID）")
+        parser.add_argument("--org", help="组织编号（数字 ID）")
+        parser.add_argument("--store", action="store_true",
+                            help="检查全部组织并保存结果，供范围较大的工作台和问题清单使用（即夜间定时任务）")
         parser.add_argument("--on", help="检查日期，格式 YYYY-MM-DD（默认今天）")
         parser.add_argument("--json", action="store_true", help="以 JSON 列表输出")
 
-    def handle(self, *args, org, on=None, **options):
+    def handle(self, *args, org=None, on=None, store=False, **options):
         from dangjian.compliance.engine import findings_for
         from dangjian.orgs.models import Organisation
 
+        day = self._day(on)
+        if store:
+            if org is not None:
+                raise CommandError("--store 检查全部组织，不能同时指定 --org。")
+            return self._store(day)
+        if org is None:
+            raise CommandError("请用 --org 指定组织编号，或用 --store 检查全部组织并保存结果。")
         try:
             org_id = int(org)
         except (TypeError, ValueError):
@@ -32,13 +43,6 @@ class Command(BaseCommand):
         root = Organisation.objects.filter(pk=org_id).first()
         if root is None:
             raise CommandError(f"未找到编号为 {org_id} 的组织。")
-        if on is None:
-            day = timezone.localdate()
-        else:
-            try:
-                day = date.fromisoformat(on)
-            except ValueError:
-                raise CommandError(f"检查日期格式应为 YYYY-MM-DD：{on}") from None
         orgs = list(Organisation.objects.subtree_of(root).active())
         if root.is_dissolved:
             orgs = [root] + orgs
@@ -47,6 +51,22 @@ class Command(BaseCommand):
             self._json(results)
         else:
             self._table(root, day, results)
+
+    @staticmethod
+    def _day(on):
+        if on is None:
+            return timezone.localdate()
+        try:
+            return date.fromisoformat(on)
+        except ValueError:
+            raise CommandError(f"检查日期格式应为 YYYY-MM-DD：{on}") from None
+
+    def _store(self, day):
+        from dangjian.compliance.services import findings_store
+
+        run = findings_store(on=day)
+        self.stdout.write(f"已检查 {run.org_count} 个组织（检查日期 {day.isoformat()}），保存 {run.finding_count} 条问题，"
+                          f"用时 {(run.finished_at - run.started_at).total_seconds():.1f} 秒。")
 
     def _json(self, results):
         rows = [{
