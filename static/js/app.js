@@ -11,9 +11,14 @@ document.addEventListener("submit", function (event) {
 // scripts run; it sends its text as `q`, puts the matches into the select, and an empty box restores the options
 // the page came with. Enter searches instead of submitting the surrounding form.
 function showOrgPickerSearch(root) {
-  (root.querySelectorAll ? root : document).querySelectorAll("[data-org-picker-search]").forEach(function (input) {
-    input.hidden = false;
-  });
+  if (!root || !root.querySelectorAll) {
+    return;
+  }
+  var inputs = Array.prototype.slice.call(root.querySelectorAll("[data-org-picker-search]"));
+  if (root.matches && root.matches("[data-org-picker-search]")) {
+    inputs.push(root);
+  }
+  inputs.forEach(function (input) { input.hidden = false; });
 }
 document.addEventListener("DOMContentLoaded", function () { showOrgPickerSearch(document); });
 document.addEventListener("htmx:load", function (event) { showOrgPickerSearch(event.target); });
