@@ -311,6 +311,11 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 # Roster imports run in a background thread so the browser can show progress.
 IMPORT_IN_THREAD = env_bool("IMPORT_IN_THREAD", not TESTING)
 REPORT_JOBS_IN_THREAD = env_bool("REPORT_JOBS_IN_THREAD", not TESTING)
+# Organisation choices: a field with at most this many organisations renders them all in its <select>; above it
+# (a province) the select lists the chosen organisation, its ancestors and children, and a search box finds the rest.
+ORG_PICKER_FULL_MAX = env_int("ORG_PICKER_FULL_MAX", 300)
+if ORG_PICKER_FULL_MAX < 1:
+    raise ImproperlyConfigured(f"ORG_PICKER_FULL_MAX must be at least 1, got {ORG_PICKER_FULL_MAX}")
 
 # --- Field encryption (ID numbers, phones) ------------------------------------
 # The key lives outside the database and outside the repository: an environment

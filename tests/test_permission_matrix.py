@@ -102,6 +102,8 @@ MATRIX = {
     "accounts:password_change": Route(expect={role: 200 for role in ALL} | {"anon": 302}),
     "orgs:tree": Route(expect=read_list()),
     "orgs:create": Route(expect=read_list(writers_only=True)),
+    # The picker's search: every party role 200 (what it lists is scoped, see tests/test_org_picker.py).
+    "orgs:pick": Route(expect=read_list(), data={"q": "实验"}),
     "orgs:detail": Route(org, read_object()),
     "orgs:edit": Route(org, write_object()),
     "orgs:move": Route(org, write_object()),

@@ -2,10 +2,11 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import StyledFormMixin
+from dangjian.orgs.picker import OrgPicker
 
 
 class ScoringFormForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="组织评议的党组织")
+    org = forms.ChoiceField(label="组织评议的党组织", widget=OrgPicker())
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     title = forms.CharField(label="名称", max_length=100, initial="党组织书记抓党建工作述职评议评分表")
     items = forms.CharField(label="评分项目", widget=forms.Textarea(attrs={"rows": 8}),
@@ -35,7 +36,7 @@ def items_text(form):
 
 
 class ReportForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="述职组织")
+    org = forms.ChoiceField(label="述职组织", widget=OrgPicker(exclude_groups=True))
     person = forms.ChoiceField(label="述职书记")
     text = forms.CharField(label="述职报告", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000)
     upload = forms.FileField(label="附件（PDF 或图片，可选）", required=False)

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import DateInput, StyledFormMixin
+from dangjian.orgs.picker import OrgPicker
 
 from . import billing
 from .models import Category
@@ -81,7 +82,7 @@ class VoluntaryForm(StyledFormMixin, forms.Form):
 
 
 class PayrollUploadForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="单位（党组织）")
+    org = forms.ChoiceField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
     effective_month = MonthField(label="工资月份", help_text="导入的基数自该月起适用。")
     file = forms.FileField(label="工资表（.xlsx）", error_messages={"required": "请选择要上传的文件。",
                                                                  "empty": "上传的文件是空的。"})

@@ -16,6 +16,7 @@ from dangjian.imports.models import ImportJob
 from dangjian.members.exporting import content_disposition
 from dangjian.members.importing import errors_workbook
 from dangjian.orgs.models import OrgKind
+from dangjian.orgs.picker import OrgPicker
 from dangjian.orgs.selectors import writable_orgs
 
 from . import billing, importing
@@ -36,7 +37,7 @@ def _orgs(request):
 
 
 class MappingForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="单位（党组织）")
+    org = forms.ChoiceField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
     effective_month = MonthField(label="工资月份", help_text="导入的基数自该月起适用。")
 
     def __init__(self, *args, orgs=(), headers=(), initial_roles=None, **kwargs):

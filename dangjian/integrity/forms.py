@@ -2,6 +2,7 @@ from django import forms
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.models import Person
+from dangjian.orgs.picker import OrgPicker
 
 from . import selectors
 
@@ -21,6 +22,7 @@ class RecordForm(StyledFormMixin, forms.ModelForm):
                 label=self.fields["person"].label,
                 queryset=Person.objects.filter(selectors.writable_q(user)).select_related("org").order_by("name", "pk"))
         if "org" in self.fields:
+            self.fields["org"].widget = OrgPicker(attrs={"class": "form-select"})
             self.fields["org"].queryset = selectors.writable_orgs(user)
         for name in ("declarations", "notes", "summary"):
             if name in self.fields:

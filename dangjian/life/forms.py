@@ -2,6 +2,7 @@ from django import forms
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.models import Person
+from dangjian.orgs.picker import OrgPicker
 
 from .models import Attachment, Attendance, MeetingType, StudyTask, Vote
 
@@ -91,7 +92,7 @@ class AttachmentForm(StyledFormMixin, forms.Form):
 
 
 class StudyTaskForm(StyledFormMixin, forms.Form):
-    org = forms.ModelChoiceField(label="下达组织", queryset=None)
+    org = forms.ModelChoiceField(label="下达组织", queryset=None, widget=OrgPicker())
     title = forms.CharField(label="学习任务", max_length=200)
     description = forms.CharField(label="要求", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     starts_on = forms.DateField(label="开始日期", widget=DateInput())

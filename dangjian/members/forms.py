@@ -4,13 +4,14 @@ from django import forms
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.orgs.forms import OrgChoiceField
+from dangjian.orgs.picker import OrgPicker
 
 from .services import phone_error
 from .models import Education, Gender, Occupation, Status
 
 
 class PersonForm(StyledFormMixin, forms.Form):
-    org = OrgChoiceField(label="所在党组织", queryset=None)
+    org = OrgChoiceField(label="所在党组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     group = OrgChoiceField(label="党小组", queryset=None, required=False)
     name = forms.CharField(label="姓名", max_length=50)
     gender = forms.ChoiceField(label="性别", choices=Gender.choices)
@@ -68,7 +69,7 @@ class StatusChangeForm(StyledFormMixin, forms.Form):
 
 
 class MoveForm(StyledFormMixin, forms.Form):
-    new_org = OrgChoiceField(label="转入党组织", queryset=None)
+    new_org = OrgChoiceField(label="转入党组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     effective_on = forms.DateField(label="转接日期", widget=DateInput(), initial=date.today)
     note = forms.CharField(label="说明（介绍信编号等）", max_length=200, required=False)
 

@@ -8,6 +8,7 @@ from dangjian.core import scoping
 from dangjian.core.forms import submit_form
 from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, CommitteePost, Organisation, OrgKind
+from dangjian.orgs.picker import org_picker
 from dangjian.orgs.selectors import writable_orgs
 
 from . import selectors, services
@@ -32,7 +33,10 @@ def roster(request):
         "page": page,
         "filters": filters,
         "query": query,
-        "orgs": Organisation.objects.visible_to(request.user).active().exclude(kind=OrgKind.GROUP),
+        # Rendered only on the full page (not for the htmx table), bounded however many organisations are in scope.
+        "org_picker": org_picker("org", Organisation.objects.visible_to(request.user).active().exclude(
+            kind=OrgKind.GROUP), filters["org"], empty_label="全部", label_from_instance=_org_name,
+            attrs={"id": "f-org"}, exclude_groups=True),
         "statuses": selectors.STATUS_CHOICES,
         "posts": selectors.POST_CHOICES,
         "age_bands": selectors.AGE_CHOICES,
@@ -41,6 +45,10 @@ def roster(request):
     }
     template = "members/_roster_table.html" if request.htmx and not request.htmx.boosted else "members/roster.html"
     return render(request, template, context)
+
+
+def _org_name(org):
+    return org.name
 
 
 def _detail_url(person):

@@ -5,15 +5,20 @@ from django import forms
 from dangjian.core.forms import DateInput, StyledFormMixin
 
 from .models import CommitteePost, OrgKind
+from .picker import OrgPicker
 
 
 class OrgChoiceField(forms.ModelChoiceField):
+    """An organisation chosen from the user's scope; the picker keeps the page small at any scale."""
+
+    widget = OrgPicker
+
     def label_from_instance(self, obj):
         return f"{'　' * max(obj.depth - 1, 0)}{obj.name}（{obj.get_kind_display()}）"
 
 
 class OrgCreateForm(StyledFormMixin, forms.Form):
-    parent = OrgChoiceField(label="上级组织", queryset=None)
+    parent = OrgChoiceField(label="上级组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     kind = forms.ChoiceField(label="组织类型", choices=[c for c in OrgKind.choices if c[0] != OrgKind.WORK_COMMITTEE])
     name = forms.CharField(label="组织名称", max_length=100)
     unit_name = forms.CharField(label="所在单位（学校）", max_length=100, required=False)
@@ -35,7 +40,7 @@ class OrgEditForm(StyledFormMixin, forms.Form):
 
 
 class OrgMoveForm(StyledFormMixin, forms.Form):
-    new_parent = OrgChoiceField(label="新的上级组织", queryset=None)
+    new_parent = OrgChoiceField(label="新的上级组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     effective_on = forms.DateField(label="生效日期", widget=DateInput(), initial=date.today)
     note = forms.CharField(label="说明（依据、文号）", max_length=200, required=False)
 

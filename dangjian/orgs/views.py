@@ -9,7 +9,7 @@ from dangjian.core import scoping
 from dangjian.core.forms import submit_form
 from dangjian.members.models import PARTY_MEMBER_STATUSES, Person
 
-from . import selectors, services
+from . import picker, selectors, services
 from .forms import (OrgCreateForm, OrgDissolveForm, OrgEditForm, OrgMoveForm, OrgUpgradeForm, PostAddForm,
                     PostEndForm)
 from .models import ALLOWED_CHILDREN, UPGRADES, CommitteePost, Organisation, OrgKind
@@ -157,3 +157,19 @@ def post_end(request, pk):
     done = submit_form(request, form, lambda d: services.committee_post_end(
         actor=request.user, seat=seat, ended_on=d["ended_on"]), success="已办理离任。", then=_detail_url(seat.org_id))
     return done or _form_page(request, form, f"离任：{seat.person.name}（{seat.get_post_display()}）", seat.org)
+
+
+@login_required
+@require_GET
+def pick(request):
+    """The organisation picker's search (htmx): `<option>`s of the active organisations in the user's scope whose
+    name or unit name contains `q` (1–50 characters), at most 30, in path order; `exclude_groups=1` leaves out
+    党小组. A fixed number of queries whatever the number of organisations."""
+    _require_party_scope(request)
+    q = request.GET.get("q", "").strip()
+    found = picker.search(request.user, q, exclude_groups=request.GET.get("exclude_groups") == "1",
+                          limit=picker.SEARCH_MAX + 1)
+    orgs = [{"pk": o.pk, "label": picker.search_label(o)} for o in found[:picker.SEARCH_MAX]]
+    return render(request, "orgs/_pick_options.html",
+                  {"orgs": orgs, "q": q if orgs or len(q) <= picker.SEARCH_MAX_LENGTH else "",
+                   "more": len(found) > picker.SEARCH_MAX})

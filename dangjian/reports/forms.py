@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import StyledFormMixin
+from dangjian.orgs.picker import OrgPicker
 
 from . import summary
 
@@ -12,7 +13,7 @@ class PeriodForm(StyledFormMixin, forms.Form):
     """Organisation (optional: the edit page has it in the URL) and period. Bad dates or a reversed period are
     field errors in Chinese."""
 
-    org = forms.ModelChoiceField(label="组织（含下级）", queryset=None, required=True,
+    org = forms.ModelChoiceField(label="组织（含下级）", queryset=None, required=True, widget=OrgPicker(),
                                  error_messages={"required": "请选择组织。", "invalid_choice": "请选择您范围内的组织。"})
     start = forms.DateField(label="起始日期", error_messages={"required": "请填写起始日期。",
                                                            "invalid": "日期格式应为 YYYY-MM-DD，如 2025-09-01。"})

@@ -1,13 +1,14 @@
 from django import forms
 
 from dangjian.core.forms import DateInput, StyledFormMixin
+from dangjian.orgs.picker import OrgPicker
 
 from . import services
 from .models import FollowUp, Grade, Satisfaction
 
 
 class RoundForm(StyledFormMixin, forms.Form):
-    org = forms.ModelChoiceField(label="党支部", queryset=None, empty_label="请选择")
+    org = forms.ModelChoiceField(label="党支部", queryset=None, empty_label="请选择", widget=OrgPicker(exclude_groups=True))
     year = forms.IntegerField(label="评议年度", min_value=services.FIRST_YEAR, max_value=2100)
     starts_on = forms.DateField(label="计划开始日期", widget=DateInput())
     ends_on = forms.DateField(label="计划结束日期", widget=DateInput())

@@ -4,6 +4,7 @@ from django.utils import timezone
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
+from dangjian.orgs.picker import OrgPicker
 
 from .models import Receipt, Task
 
@@ -29,7 +30,7 @@ class OrgChoice(forms.ModelChoiceField):
 
 
 class TaskForm(StyledFormMixin, forms.Form):
-    org = OrgChoice(label="下达组织", queryset=Organisation.objects.none())
+    org = OrgChoice(label="下达组织", queryset=Organisation.objects.none(), widget=OrgPicker(exclude_groups=True))
     title = forms.CharField(label="任务名称", max_length=200)
     body = forms.CharField(label="任务要求", required=False, widget=forms.Textarea(attrs={"rows": 5}))
     due_on = forms.DateField(label="完成期限", widget=DateInput())
@@ -55,7 +56,7 @@ class AnswerForm(StyledFormMixin, forms.Form):
 
 
 class PledgeForm(StyledFormMixin, forms.Form):
-    org = OrgChoice(label="签订组织", queryset=Organisation.objects.none())
+    org = OrgChoice(label="签订组织", queryset=Organisation.objects.none(), widget=OrgPicker(exclude_groups=True))
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     signed_on = forms.DateField(label="签订日期", widget=DateInput())
     signers = forms.CharField(label="签订人", max_length=200, help_text="如：区委教育工委书记 王某；学校党组织书记 李某")
@@ -68,7 +69,8 @@ class PledgeForm(StyledFormMixin, forms.Form):
 
 
 class InstructorForm(StyledFormMixin, forms.Form):
-    org = forms.ModelChoiceField(label="指导学校党组织", queryset=Organisation.objects.none())
+    org = forms.ModelChoiceField(label="指导学校党组织", queryset=Organisation.objects.none(),
+                                 widget=OrgPicker(exclude_groups=True))
     person = forms.ModelChoiceField(label="党员档案（可选，选后姓名取自档案）", queryset=Person.objects.none(),
                                     required=False)
     name = forms.CharField(label="姓名", max_length=50, required=False)

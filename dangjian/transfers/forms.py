@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.models import Gender
+from dangjian.orgs.picker import OrgPicker
 
 from .models import INCOMING_STATUSES
 from .services import DECISIONS
@@ -29,7 +30,7 @@ class OutForm(StyledFormMixin, forms.Form):
 
 
 class WithinForm(StyledFormMixin, forms.Form):
-    to_org = OrgChoiceField(label="调入组织", queryset=None)
+    to_org = OrgChoiceField(label="调入组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     effective_on = forms.DateField(label="调动日期", widget=DateInput())
     letter_no = forms.CharField(label="调动文号", max_length=60, required=False)
     reason = forms.CharField(label="调动原因", max_length=200, required=False, initial="县管校聘交流轮岗")
@@ -41,7 +42,7 @@ class WithinForm(StyledFormMixin, forms.Form):
 
 
 class InForm(StyledFormMixin, forms.Form):
-    to_org = OrgChoiceField(label="接收组织", queryset=None)
+    to_org = OrgChoiceField(label="接收组织", queryset=None, widget=OrgPicker(exclude_groups=True))
     from_name = forms.CharField(label="转出组织", max_length=100, help_text="平台外党组织的全称，或其他平台的组织名称")
     letter_no = forms.CharField(label="介绍信编号", max_length=60)
     issued_on = forms.DateField(label="开具日期", widget=DateInput())

@@ -2,6 +2,7 @@ from django import forms
 
 from dangjian.core.forms import DateInput, StyledFormMixin
 from dangjian.members.models import Person
+from dangjian.orgs.picker import OrgPicker
 
 from .models import Article, DutyPost, Honour, Lesson, LessonReview, Level
 
@@ -108,7 +109,7 @@ class HonourForm(RecordForm):
     issuer = _text("授予单位", 100, required=True)
     person = PersonChoice(label="获奖人", queryset=Person.objects.none(), required=False,
                           help_text="个人荣誉选择获奖人；组织荣誉选择下面的获奖组织（二选一）")
-    recipient_org = forms.ModelChoiceField(label="获奖组织", queryset=None, required=False)
+    recipient_org = forms.ModelChoiceField(label="获奖组织", queryset=None, required=False, widget=OrgPicker())
     certificate = forms.FileField(label="证书（JPEG/PNG/PDF，≤10 MB，可不传）", required=False)
     remove_certificate = forms.BooleanField(label="删除已上传的证书", required=False)
 

@@ -1,0 +1,210 @@
+"""Choosing an organisation without listing every organisation in scope.
+
+`OrgPicker` is the widget of every organisation choice field. A field whose choices hold at most
+`settings.ORG_PICKER_FULL_MAX` organisations renders exactly the plain `<select>` Django renders (same options,
+same single query: the widget fetches `queryset[:limit + 1]` once and reuses the rows). Above that — a province
+user sees ~160 000 organisations — it renders a bounded select: the chosen organisation, its ancestors and up to
+`CHILDREN_MAX` of its children (the scope's top organisations and their children when nothing is chosen), a last
+disabled option saying there are more, and next to it a search box that asks `orgs:pick` (htmx) for the
+organisations whose name matches and puts them into the select. Without JavaScript the bounded select still
+works; the search box stays hidden. Bounded mode costs a fixed number of queries whatever the data size.
+
+Validation is the field's: a ModelChoiceField checks the submitted id against its own queryset, so an
+organisation the search offered but the field does not allow is refused with the field's error.
+"""
+
+from functools import reduce
+from operator import or_
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.forms.models import ModelChoiceIterator
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+
+from .models import Organisation, OrgKind
+
+CHILDREN_MAX = 100   # children listed under the chosen (or top) organisation in bounded mode
+SEARCH_MAX = 30      # matches the search endpoint returns
+SEARCH_MAX_LENGTH = 50
+
+
+def full_max():
+    return settings.ORG_PICKER_FULL_MAX
+
+
+def search_label(org):
+    """How a search match reads: name, kind and (when the name does not say it) the school."""
+    extra = org.get_kind_display()
+    if org.unit_name and org.unit_name not in org.name:
+        extra = f"{extra} · {org.unit_name}"
+    return f"{org.name}（{extra}）"
+
+
+def search(user, q, *, exclude_groups=False, limit=SEARCH_MAX):
+    """Active organisations in the user's scope whose name or unit name contains `q`: at most `limit`, in path
+    order, one query (plus the user's roles, read once per request). Empty or too long `q`: nothing."""
+    q = (q or "").strip()
+    if not q or len(q) > SEARCH_MAX_LENGTH:
+        return []
+    qs = Organisation.objects.visible_to(user).active().filter(Q(name__icontains=q) | Q(unit_name__icontains=q))
+    if exclude_groups:
+        qs = qs.exclude(kind=OrgKind.GROUP)
+    return list(qs.only("id", "path", "depth", "name", "kind", "unit_name").order_by("path")[:limit])
+
+
+def _ancestor_paths(org):
+    step = Organisation.steplen
+    return [org.path[:i] for i in range(step, len(org.path), step)]
+
+
+def _tops(rows):
+    """The rows (in path order) none of whose ancestors is among the rows."""
+    paths = {row.path for row in rows}
+    return [row for row in rows if not any(p in paths for p in _ancestor_paths(row))]
+
+
+class OrgPicker(forms.Select):
+    """A `<select>` of organisations that stays small however many organisations the field allows."""
+
+    bounded_template_name = "orgs/widgets/org_picker.html"
+
+    def __init__(self, attrs=None, choices=(), *, exclude_groups=False):
+        super().__init__(attrs, choices)
+        self.exclude_groups = exclude_groups
+
+    # -- what to list ------------------------------------------------------------------------------------------
+    def _chosen_value(self, value):
+        values = [v for v in self.format_value(value) if v != ""]
+        return values[0] if values else None
+
+    def _plan(self, value):
+        """(choices to render, bounded?) for the current value."""
+        if isinstance(self.choices, ModelChoiceIterator):
+            return self._plan_queryset(self.choices, self._chosen_value(value))
+        return self._plan_list(list(self.choices), self._chosen_value(value))
+
+    def _plan_queryset(self, iterator, chosen_value):
+        field, queryset = iterator.field, iterator.queryset
+        empty = [("", field.empty_label)] if field.empty_label is not None else []
+        if queryset is None:
+            return empty, False
+        limit = full_max()
+        head = list(queryset.all()[:limit + 1])
+        if len(head) <= limit or queryset.query.is_sliced or not issubclass(queryset.model, Organisation):
+            if len(head) > limit:     # cannot narrow a sliced or foreign queryset: list it as Django would
+                return list(iterator), False
+            return empty + [iterator.choice(obj) for obj in head], False
+
+        key = field.to_field_name or "pk"
+        chosen = None
+        if chosen_value is not None:
+            chosen = next((o for o in head if str(field.prepare_value(o)) == chosen_value), None)
+            if chosen is None:
+                try:
+                    chosen = queryset.filter(**{key: chosen_value}).first()
+                except (ValueError, TypeError, ValidationError):
+                    chosen = None
+        rows = {}
+        if chosen is not None:
+            rows[chosen.pk] = chosen
+            ancestors = _ancestor_paths(chosen)
+            if ancestors:
+                rows.update((o.pk, o) for o in queryset.filter(path__in=ancestors))
+            anchors = [chosen]
+        else:
+            anchors = _tops(head)[:CHILDREN_MAX]
+            rows.update((o.pk, o) for o in anchors)
+        if len(anchors) < CHILDREN_MAX or chosen is not None:
+            below = reduce(or_, [Q(path__startswith=a.path, depth=a.depth + 1) for a in anchors])
+            rows.update((o.pk, o) for o in queryset.filter(below).order_by("path")[:CHILDREN_MAX])
+        listed = sorted(rows.values(), key=lambda o: o.path)
+        return empty + [iterator.choice(obj) for obj in listed], True
+
+    def _plan_list(self, choices, chosen_value):
+        """Choices given as a list of (organisation id, label), in path order (they are in memory already)."""
+        empty = [c for c in choices if c[0] in ("", None)]
+        options = [c for c in choices if c[0] not in ("", None)]
+        if len(options) <= full_max() or any(isinstance(c[1], (list, tuple)) for c in options):
+            return choices, False
+        labels = {str(c[0]): c for c in options}
+        keep = set()
+        chosen = None
+        if chosen_value in labels:
+            try:
+                chosen = Organisation.objects.filter(pk=chosen_value).first()
+            except (ValueError, TypeError, ValidationError):
+                chosen = None
+        if chosen is not None:
+            keep.add(str(chosen.pk))
+            keep.update(str(pk) for pk in Organisation.objects.filter(
+                path__in=_ancestor_paths(chosen)).values_list("pk", flat=True))
+            keep.update(str(pk) for pk in Organisation.objects.filter(
+                path__startswith=chosen.path, depth=chosen.depth + 1).order_by("path").values_list(
+                "pk", flat=True)[:CHILDREN_MAX])
+        else:
+            keep.update(str(c[0]) for c in options[:CHILDREN_MAX])
+        return empty + [c for c in options if str(c[0]) in keep], True
+
+    # -- rendering ---------------------------------------------------------------------------------------------
+    def use_required_attribute(self, initial):
+        """As Django decides it (a required select needs an empty first option), without running the queryset to
+        find the first option."""
+        if isinstance(self.choices, ModelChoiceIterator):
+            return not self.is_hidden and self.choices.field.empty_label is not None
+        return super().use_required_attribute(initial)
+
+    def search_url(self):
+        url = reverse("orgs:pick")
+        return f"{url}?exclude_groups=1" if self.exclude_groups else url
+
+    def get_context(self, name, value, attrs):
+        choices, bounded = self._plan(value)
+        original = self.choices
+        self.choices = choices
+        try:
+            context = super().get_context(name, value, attrs)
+        finally:
+            self.choices = original
+        context["picker"] = {"bounded": bounded, "limit": full_max(), "search_url": self.search_url()}
+        return context
+
+    def _render(self, template_name, context, renderer=None):
+        if context["picker"]["bounded"]:
+            return mark_safe(render_to_string(self.bounded_template_name, context))
+        return super()._render(template_name, context, renderer)
+
+
+class OrgPickerField(forms.ModelChoiceField):
+    """A ModelChoiceField of organisations rendered with OrgPicker (for pages that are not Django forms)."""
+
+    widget = OrgPicker
+
+
+def org_picker(name, queryset, value, *, empty_label="全部", label_from_instance=None, attrs=None,
+               exclude_groups=False):
+    """A picker to put into a hand-written filter form: `{{ picker }}` renders it (lazily, so a page that does
+    not show it pays nothing). `value` is the chosen organisation (or its id, or None)."""
+    return _LazyPicker(name, queryset, value, empty_label=empty_label, label_from_instance=label_from_instance,
+                       attrs=attrs or {}, exclude_groups=exclude_groups)
+
+
+class _LazyPicker:
+    def __init__(self, name, queryset, value, *, empty_label, label_from_instance, attrs, exclude_groups):
+        self.name, self.queryset, self.value, self.attrs = name, queryset, value, attrs
+        self.empty_label, self.label_from_instance, self.exclude_groups = empty_label, label_from_instance, \
+            exclude_groups
+
+    def __html__(self):
+        field = OrgPickerField(queryset=self.queryset, required=False, empty_label=self.empty_label,
+                               widget=OrgPicker(exclude_groups=self.exclude_groups))
+        if self.label_from_instance is not None:
+            field.label_from_instance = self.label_from_instance
+        value = self.value.pk if isinstance(self.value, Organisation) else self.value
+        attrs = {"class": "form-select", **self.attrs}
+        return field.widget.render(self.name, value, attrs=attrs)
+
+    __str__ = __html__
