@@ -18,6 +18,11 @@ timings are the best of --repeat runs, the item and its baseline interleaved so 
   statistics           reports.statistics.compute(root, on) — baseline: stats_bench.baseline_queries
   figures              reports.figures.collect(root, start, end) (skipped if the module does not import)
                        baseline: the statistics' and the matrix's hand-written aggregates together
+  findings_store       the nightly findings job (compliance.services.findings_store over every organisation)
+                       baseline: one grouped count of the year's meetings (what the meeting checks read at least)
+  page_*               GET of a whole page (home, roster, org tree, matrix, findings, dashboard, statistics) as the
+                       district viewer, through the Django test client: time, queries and the HTML's size;
+                       no SQL baseline — compare them across sizes (the findings pages read the run stored above)
 
 Ratio = item ÷ its baseline. --explain prints EXPLAIN (ANALYZE, BUFFERS) of each item's slowest queries.
 Never asserts; `--drop` drops the databases at the end.
@@ -44,7 +49,19 @@ os.environ.setdefault("DANGJIAN_TESTING", "1")
 
 PAGE_SIZE = 50  # members.views.roster
 SEED = 1
-ITEMS = ["roster_page", "roster_count", "matrix", "statistics", "figures"]
+ITEMS = ["roster_page", "roster_count", "matrix", "statistics", "figures", "findings_store"]
+# Whole pages as a district-level viewer opens them (Django test client, every middleware, the rendered HTML):
+# what the user waits for, whatever the computation under it. No SQL baseline: they are compared across sizes.
+PAGES = {
+    "page_home": "/",
+    "page_roster": "/members/",
+    "page_orgs": "/orgs/",
+    "page_matrix": "/rules/matrix/",
+    "page_findings": "/rules/findings/",
+    "page_dashboard": "/reports/dashboard/",
+    "page_stats": "/reports/stats/",
+}
+ITEMS += list(PAGES)
 
 
 # --- the parent: databases, generation, the table ----------------------------------------------------------------
@@ -117,7 +134,8 @@ def _db_size(server, db):
 
 
 def measure(url, args):
-    env = {**os.environ, "DATABASE_URL": url, "DANGJIAN_TESTING": "1", "DEBUG": "0"}
+    # Production settings but plain HTTP (the test client does not speak TLS).
+    env = {**os.environ, "DATABASE_URL": url, "DANGJIAN_TESTING": "1", "DEBUG": "0", "SECURE_SSL_REDIRECT": "0"}
     cmd = [sys.executable, __file__, "--child", "--repeat", str(args.repeat), "--year", str(args.year)]
     if args.explain:
         cmd.append("--explain")
@@ -144,8 +162,12 @@ def table(rows):
         line = f"{item:<13}"
         for r in rows:
             t = r["items"].get(item)
-            cell = "skipped" if t is None else (
-                f"{t['ms']:.1f} ({t['base_ms']:.1f}) {t['ms'] / t['base_ms']:.2f}× {t['queries']}")
+            if t is None:
+                cell = "skipped"
+            elif t.get("base_ms") is None:
+                cell = f"{t['ms']:.1f} ({t['kb']:.0f} KB) {t['queries']}"
+            else:
+                cell = f"{t['ms']:.1f} ({t['base_ms']:.1f}) {t['ms'] / t['base_ms']:.2f}× {t['queries']}"
             line += f" | {cell:>31}"
         first, last = rows[0]["items"].get(item), rows[-1]["items"].get(item)
         if len(rows) > 1 and first and last:
@@ -250,12 +272,43 @@ def child(args):
     }
     if figures is not None and hasattr(figures, "collect"):
         items["figures"] = (lambda: figures.collect(root, start, end), sql_runner(stats_base + matrix_base))
+    from dangjian.compliance.services import findings_store
+
+    items["findings_store"] = (lambda: findings_store(on=on), sql_runner(matrix_base))
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(user)
+    sizes = {}
+
+    page_queries = {}
+
+    def page(url):
+        # The request_started signal clears connection.queries, so a page's queries are counted by a wrapper.
+        def get():
+            counted = []
+
+            def count(execute, sql, params, many, context):
+                counted.append(sql)
+                return execute(sql, params, many, context)
+
+            with connection.execute_wrapper(count):
+                response = browser.get(url)
+            if response.status_code != 200:
+                raise RuntimeError(f"{url}: HTTP {response.status_code}")
+            sizes[url] = len(response.content)
+            page_queries[url] = len(counted)
+        return get
+
+    for name, url in PAGES.items():
+        items[name] = (page(url), None)
 
     if args.only:
         items = {name: item for name, item in items.items() if name in args.only.split(",")}
     out = {"people": Person.objects.count(), "meetings": Meeting.objects.count(),
            "attendance": Attendance.objects.count(), "items": {}}
     for name, (fn, base) in items.items():
+        base = base or (lambda: None)
         base()
         reset_queries()
         with CaptureQueriesContext(connection) as captured:
@@ -268,7 +321,10 @@ def child(args):
             fn()
             t2 = time.perf_counter()
             best_base, best = min(best_base, t1 - t0), min(best, t2 - t1)
-        out["items"][name] = {"ms": best * 1000, "base_ms": best_base * 1000, "queries": len(captured)}
+        result = {"ms": best * 1000, "base_ms": best_base * 1000, "queries": len(captured)}
+        if name in PAGES:
+            result.update(base_ms=None, kb=sizes[PAGES[name]] / 1024, queries=page_queries[PAGES[name]])
+        out["items"][name] = result
         if args.explain:
             slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:3]
             for q in slowest:
