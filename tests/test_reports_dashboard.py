@@ -66,6 +66,42 @@ def test_a_school_directly_under_the_district_is_a_unit_too(tree):
     assert [u.org.name for u in build(tree["district"]).units] == ["实验中学党总支", "城南小学党支部", "直属中学党委"]
 
 
+def test_a_committee_with_too_many_schools_breaks_down_by_its_sub_organisations(tree, monkeypatch):
+    direct = make_org(tree["district"], "直属中学党委", OrgKind.PARTY_COMMITTEE)
+    make_person(tree["branch_a1"])
+    make_person(direct)
+    whole = build(tree["district"])
+    monkeypatch.setattr(dashboard, "MAX_SCHOOL_UNITS", 2)   # 3 schools: more than the limit
+    capped = build(tree["district"])
+    assert [u.org.pk for u in capped.units] == [tree["area"].pk, direct.pk]   # the district's direct children
+    assert capped.unit_label == "下级组织"
+    assert unit(capped, tree["area"]).members == unit(whole, tree["school_a"]).members + unit(
+        whole, tree["school_b"]).members
+    assert capped.total.members == whole.total.members
+    # Below the area the schools are the units again (2, within the limit).
+    assert [u.org.pk for u in build(tree["area"]).units] == [tree["school_a"].pk, tree["school_b"].pk]
+
+
+def test_the_ranking_is_paged_and_the_charts_draw_the_worst_units_only(client, tree, monkeypatch):
+    for i in range(3):
+        make_person(make_org(tree["area"], f"新区{i}小学党支部", OrgKind.BRANCH))
+    monkeypatch.setattr(dashboard, "RANKING_PAGE", 2)
+    monkeypatch.setattr(dashboard, "CHART_ROWS", 2)
+    login(client, Role.VIEWER, tree["district"])
+    first = client.get(HOME + "?sort=members")
+    units = [row["figures"].org.pk for row in first.context["ranking"]]
+    assert len(units) == 2 and first.context["ranking"].paginator.count == 5
+    data = json.loads(re.search(r'id="dashboard-data" type="application/json">(.*?)</script>',
+                                first.content.decode(), re.S).group(1))
+    assert len(data["compliance"]["rows"]) == 2 and data["compliance"]["total"] == 5
+    assert "图中只画出合规率最低的 2 个学校（共 5 个）" in first.content.decode()
+    last = client.get(HOME + "?sort=members&page=3")
+    rows = list(last.context["ranking"])
+    assert len(rows) == 1 and rows[0]["figures"].org.pk not in units
+    assert '<td class="text-end text-muted">5</td>' in last.content.decode()   # numbering goes on across pages
+    assert "sort=members&amp;page=2" in last.content.decode()
+
+
 # --- members and organisations over time ----------------------------------------------------------------------
 
 def history(person, *steps):

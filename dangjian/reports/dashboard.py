@@ -58,6 +58,11 @@ SORTS = {
     "service": ("服务活动", "activities"),
 }
 DEFAULT_SORT = "compliance"
+# A committee with more schools than this (a province-sized tree) breaks down by its direct sub-organisations
+# instead (片区, districts), so the top level stays readable; drilling down reaches the schools.
+MAX_SCHOOL_UNITS = 300
+CHART_ROWS = 50      # heatmap rows (the worst units) and pipeline bars (the most open files) drawn at most
+RANKING_PAGE = 50    # ranking rows per page
 
 
 def percent(part, whole):
@@ -153,8 +158,9 @@ def window(today, months=WINDOW_MONTHS):
 
 def units_of(root, orgs):
     """The organisations the dashboard breaks down by: below a 工委 or 片区, the schools (the topmost
-    organisations that are not committees); below a school (党委, 党总支), its direct sub-organisations; a branch
-    has none. `orgs`: the subtree in path order."""
+    organisations that are not committees) — or, when there are more than MAX_SCHOOL_UNITS of them and the root
+    has sub-committees, its direct sub-organisations; below a school (党委, 党总支), its direct sub-organisations;
+    a branch has none. `orgs`: the subtree in path order."""
     if root.kind in COMMITTEE_KINDS:
         units = []
         for o in orgs:
@@ -163,6 +169,10 @@ def units_of(root, orgs):
             if units and o.path.startswith(units[-1].path):
                 continue
             units.append(o)
+        if len(units) > MAX_SCHOOL_UNITS:
+            children = [o for o in orgs if o.depth == root.depth + 1 and o.kind != OrgKind.GROUP]
+            if any(o.kind in COMMITTEE_KINDS for o in children):
+                return children
         return units
     if root.kind in SCHOOL_KINDS:
         return [o for o in orgs if o.depth == root.depth + 1 and o.kind != OrgKind.GROUP]
@@ -286,7 +296,7 @@ def build(root, orgs, *, today):
 
 def unit_label(root, units):
     if root.kind in COMMITTEE_KINDS:
-        return "学校"
+        return "下级组织" if any(o.kind in COMMITTEE_KINDS for o in units) else "学校"
     return "党支部" if all(o.kind in BRANCH_KINDS for o in units) else "下级组织"
 
 
@@ -356,7 +366,7 @@ def chart_data(dash):
     year_months = [date(dash.year, m, 1) for m in range(1, dash.year_months + 1)]
     meetings = reverse("life:meetings")
     if dash.units:
-        units = sorted(dash.units, key=lambda u: (u.compliance is None, u.compliance or 0, u.org.path))
+        units = sorted(dash.units, key=lambda u: (u.compliance is None, u.compliance or 0, u.org.path))[:CHART_ROWS]
         rows = [{"name": u.org.name, "short": short, "rate": u.compliance, "url": dashboard_url(u.org)}
                 for u, short in zip(units, short_names([u.org.name for u in units]))]
         grids = [(u.month_met, u.month_missed, u.month_pending, None) for u in units]
@@ -382,7 +392,7 @@ def chart_data(dash):
 
     # Pipeline: units with open files, most first (→ their dashboards); without units, the stages (→ the board).
     if dash.units:
-        pipe_rows = sorted((u for u in dash.units if u.pipeline), key=lambda u: (-u.pipeline, u.org.path))
+        pipe_rows = sorted((u for u in dash.units if u.pipeline), key=lambda u: (-u.pipeline, u.org.path))[:CHART_ROWS]
         pipeline = {"rows": [u.org.name for u in pipe_rows], "short": short_names([u.org.name for u in pipe_rows]),
                     "urls": [dashboard_url(u.org) for u in pipe_rows],
                     "series": [{"name": BoardStage.LABELS[key], "data": [u.stages[key] for u in pipe_rows]}
@@ -414,7 +424,7 @@ def chart_data(dash):
             "membersUrl": link["members"], "orgsUrl": link["orgs"],
         },
         "compliance": {"months": [f"{m.month}月" for m in year_months], "rows": rows, "cells": cells,
-                       "url": link["compliance"]},
+                       "url": link["compliance"], "total": len(dash.units) if dash.units else len(rows)},
         "pipeline": pipeline,
         "dues": {
             "months": [_label(m) for m in dash.months],

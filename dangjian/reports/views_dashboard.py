@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dangjian.core import scoping
+from dangjian.core.pages import paginate
 from dangjian.orgs.models import Organisation
 
 from . import dashboard
@@ -44,9 +45,11 @@ def _render(request, root, roots):
     dash = dashboard.build(root, orgs, today=today)
     sort = request.GET.get("sort")
     sort = sort if sort in dashboard.SORTS else dashboard.DEFAULT_SORT
-    ranking = [{"figures": unit, "links": dashboard.unit_links(unit, dash)} for unit in dash.ranked(sort)]
+    ranking, query = paginate(request, dash.ranked(sort), per_page=dashboard.RANKING_PAGE)
+    ranking.object_list = [{"figures": unit, "links": dashboard.unit_links(unit, dash)} for unit in ranking]
     return render(request, "reports/dashboard.html", {
-        "dash": dash, "total": dash.total, "links": dashboard.links(dash), "ranking": ranking,
+        "dash": dash, "total": dash.total, "links": dashboard.links(dash), "ranking": ranking, "query": query,
+        "chart_rows": dashboard.CHART_ROWS,
         "sort": sort, "sorts": [(key, label) for key, (label, _) in dashboard.SORTS.items()],
         "chart_data": dashboard.chart_data(dash), "ancestors": ancestors,
         "roots": roots if len(roots) > 1 else [],
