@@ -395,6 +395,10 @@ def test_rows_are_paged_in_path_order_and_page_2_shows_the_next_rows(client, tre
     html = pages[1].content.decode()
     assert f'data-org="{every[3]}"' in html and f'data-org="{every[2]}"' not in html
     assert "第 2 / 3 页" in html and "第 4–6 个" in html
+    # page 2 starts with 实验中学第二党支部: its ancestors on page 1 are named above the table
+    assert [o.pk for o in pages[1].context["continued"]] == [tree[k].pk for k in ("district", "area", "school_a")]
+    assert "本页接上页" in html and "测试区委教育工委 › 第一片区党委 › 实验中学党总支</p>" in html
+    assert pages[0].context["continued"] == []
 
 
 def test_the_pager_keeps_the_filters(client, tree, small_pages):

@@ -192,6 +192,17 @@ def _with_drill_down(rows, subtree, chosen):
     return rows
 
 
+def _continued_under(rows, subtree):
+    """The organisations above a page's first row that are on earlier pages (a later page starts in the middle
+    of the tree): named above the table so the rows keep their context. From the loaded subtree, no query."""
+    if not rows:
+        return []
+    first = rows[0].org.path
+    step = Organisation.steplen
+    wanted = {first[:end] for end in range(step, len(first), step)}
+    return [o for o in subtree if o.path in wanted]
+
+
 @login_required
 @require_http_methods(["GET"])
 def matrix(request):
@@ -213,12 +224,13 @@ def matrix(request):
     result = build_matrix(subtree, chosen, year, today, meeting_type, cells=False)
     page, query = paginate(request, result.rows, MATRIX_PAGE_SIZE)
     rows = _with_drill_down(result.fill_cells(page.object_list), subtree, chosen)
+    continued = _continued_under(rows, subtree) if page.number > 1 else []
     drill = request.GET.copy()
     for name in ("org", "page"):
         drill.pop(name, None)
     return render(request, "compliance/matrix.html", {
         "form": form, "matrix": result, "rows": rows, "page": page, "query": query,
-        "drill_query": drill.urlencode(), "ancestors": ancestors, "legend": LEGEND, "months": range(1, 13),
+        "drill_query": drill.urlencode(), "ancestors": ancestors, "continued": continued, "legend": LEGEND, "months": range(1, 13),
         "today": today, "chosen": chosen, "default_rules": default_rules(),
     })
 
