@@ -195,9 +195,10 @@ def _district_client(client, root):
     return client
 
 
-# session, user, roles (scope), org list, overrides, committee applicability, meeting counts,
-# session save (savepoint, update, release)
-MATRIX_QUERIES = 10
+# session, user, roles (scope), the chosen organisation (checked against the scope), its subtree (with the
+# ancestors and top scopes the breadcrumb and picker show), overrides, committee applicability, meeting counts,
+# session save (savepoint, update, release) — whatever the subtree's size and the page
+MATRIX_QUERIES = 11
 
 
 def test_matrix_of_a_small_tree_issues_a_fixed_number_of_queries(client, tree, django_assert_num_queries):
@@ -364,3 +365,166 @@ def test_a_link_without_a_year_shows_the_current_year_in_the_form(sec_client, tr
     assert response.status_code == 200
     assert response.context["form"]["year"].value() == str(timezone.localdate().year)
     assert response.context["matrix"].year == timezone.localdate().year
+
+
+# --- pages of rows, drill-down, breadcrumb and the organisation picker -----------------------------------
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    from dangjian.compliance import views
+
+    monkeypatch.setattr(views, "MATRIX_PAGE_SIZE", 3)
+    return 3
+
+
+def _viewer(client, org):
+    client.force_login(make_user(role=Role.VIEWER, org=org))
+    return client
+
+
+def _page_pks(response):
+    return [row.org.pk for row in response.context["rows"]]
+
+
+def test_rows_are_paged_in_path_order_and_page_2_shows_the_next_rows(client, tree, small_pages):
+    client = _viewer(client, tree["district"])
+    every = [o.pk for o in Organisation.objects.subtree_of(tree["district"]).active()]   # path order, 7 rows
+    pages = [client.get(MATRIX, {"year": LAST_YEAR, "page": n}) for n in (1, 2, 3)]
+    assert [_page_pks(r) for r in pages] == [every[0:3], every[3:6], every[6:7]]
+    assert pages[1].context["page"].number == 2
+    html = pages[1].content.decode()
+    assert f'data-org="{every[3]}"' in html and f'data-org="{every[2]}"' not in html
+    assert "第 2 / 3 页" in html and "第 4–6 个" in html
+    # page 2 starts with 实验中学第二党支部: its ancestors on page 1 are named above the table
+    assert [o.pk for o in pages[1].context["continued"]] == [tree[k].pk for k in ("district", "area", "school_a")]
+    assert "本页接上页" in html and "测试区委教育工委 › 第一片区党委 › 实验中学党总支</p>" in html
+    assert pages[0].context["continued"] == []
+
+
+def test_the_pager_keeps_the_filters(client, tree, small_pages):
+    client = _viewer(client, tree["district"])
+    html = client.get(MATRIX, {"org": tree["district"].pk, "year": LAST_YEAR, "type": "assembly",
+                               "page": 2}).content.decode()
+    pager = html[html.index('data-testid="matrix-pager"'):]
+    query = f"org={tree['district'].pk}&amp;year={LAST_YEAR}&amp;type=assembly&amp;page="
+    assert f"?{query}1" in pager and f"?{query}3" in pager
+
+
+def test_the_total_percent_is_the_whole_subtrees_on_every_page(client, tree, small_pages):
+    from dangjian.compliance.matrix import build_matrix
+
+    for branch, months in ((with_committee(tree["branch_a1"]), (1, 2, 3)), (tree["school_b"], (5,))):
+        for month in months:
+            held(branch, "committee", date(LAST_YEAR, month, 10))
+            held(branch, "assembly", date(LAST_YEAR, month, 10))
+    client = _viewer(client, tree["district"])
+    orgs = list(Organisation.objects.subtree_of(tree["district"]).active())
+    whole = build_matrix(orgs, orgs[0], LAST_YEAR, timezone.localdate())
+    met, missed = sum(r.met for r in whole.rows), sum(r.missed for r in whole.rows)
+    expected = round(100 * met / (met + missed))
+    assert 0 < expected < 100
+    for n in (1, 2, 3):
+        response = client.get(MATRIX, {"year": LAST_YEAR, "page": n})
+        assert response.context["matrix"].percent == expected
+        assert f'data-testid="total-percent">{expected}%<' in response.content.decode()
+
+
+def test_a_subtree_larger_than_a_page_renders_one_page_of_rows_with_cells_only_for_them(client, tree, small_pages):
+    _add_branches(tree["school_a"], 5)
+    client = _viewer(client, tree["district"])
+    response = client.get(MATRIX, {"year": LAST_YEAR})
+    html = response.content.decode()
+    assert html.count("<tr data-org=") == 3
+    matrix = response.context["matrix"]
+    assert len(matrix.rows) == 12 and response.context["page"].paginator.num_pages == 4
+    shown = set(_page_pks(response))
+    assert all(row.cells for row in matrix.rows if row.org.pk in shown and row.applicable)
+    assert not any(row.cells for row in matrix.rows if row.org.pk not in shown)   # not laid out at all
+
+
+def test_cells_of_a_page_equal_the_cells_built_for_every_row(tree):
+    from dangjian.compliance.matrix import build_matrix
+
+    branch = with_committee(tree["branch_a1"])
+    held(branch, "committee", date(LAST_YEAR, 4, 4))
+    orgs = list(Organisation.objects.subtree_of(tree["district"]).active())
+    on = date(LAST_YEAR + 1, 2, 1)
+    for meeting_type in (None, "committee"):
+        full = build_matrix(orgs, orgs[0], LAST_YEAR, on, meeting_type)
+        lazy = build_matrix(orgs, orgs[0], LAST_YEAR, on, meeting_type, cells=False)
+        lazy.fill_cells(lazy.rows[2:5])
+        for i, (a, b) in enumerate(zip(full.rows, lazy.rows)):
+            assert (a.met, a.missed, a.pending) == (b.met, b.missed, b.pending)
+            assert b.cells == (a.cells if 2 <= i < 5 else [])
+        assert full.percent == lazy.percent
+
+
+@pytest.mark.parametrize("page, expected", [("abc", 1), ("0", 3), ("999", 3), ("", 1), ("-1", 3)])
+def test_a_bad_page_number_falls_back_to_the_first_or_last_page(client, tree, small_pages, page, expected):
+    client = _viewer(client, tree["district"])
+    response = client.get(MATRIX, {"year": LAST_YEAR, "page": page})
+    assert response.status_code == 200
+    assert response.context["page"].number == expected
+
+
+def test_the_matrix_issues_the_same_queries_for_a_small_and_a_large_subtree_on_any_page(
+        client, tree, small_pages, django_assert_num_queries):
+    client = _district_client(client, tree["district"])
+    with django_assert_num_queries(MATRIX_QUERIES):
+        client.get(MATRIX, {"org": tree["branch_a2"].pk, "year": LAST_YEAR})       # one row
+    _add_branches(tree["school_a"], 12)
+    for params in ({"year": LAST_YEAR}, {"year": LAST_YEAR, "page": 4}, {"year": LAST_YEAR, "type": "assembly",
+                                                                         "page": 2}):
+        with django_assert_num_queries(MATRIX_QUERIES):
+            response = client.get(MATRIX, params)
+        assert len(response.context["rows"]) <= 3 and len(response.context["matrix"].rows) == 19
+
+
+def test_rows_with_sub_organisations_drill_down_to_their_own_matrix(client, tree):
+    client = _viewer(client, tree["district"])
+    response = client.get(MATRIX, {"year": LAST_YEAR, "type": "assembly"})
+    drill = {row.org.pk for row in response.context["rows"] if row.drill}
+    assert drill == {tree["area"].pk, tree["school_a"].pk, tree["branch_a1"].pk}   # not the root, not the leaves
+    html = response.content.decode()
+    assert f'href="?year={LAST_YEAR}&amp;type=assembly&amp;org={tree["school_a"].pk}"' in html
+    down = client.get(MATRIX, {"year": LAST_YEAR, "type": "assembly", "org": tree["school_a"].pk})
+    assert down.context["matrix"].root.pk == tree["school_a"].pk
+    assert [r.org.pk for r in down.context["rows"]][0] == tree["school_a"].pk
+
+
+def test_the_breadcrumb_shows_the_ancestors_within_the_scope(client, tree):
+    client = _viewer(client, tree["area"])
+    html = client.get(MATRIX, {"org": tree["branch_a1"].pk, "year": LAST_YEAR}).content.decode()
+    crumbs = html[html.index('data-testid="breadcrumb"'):html.index('data-testid="legend"')]
+    assert "第一片区党委" in crumbs and "实验中学党总支" in crumbs and "实验中学第一党支部" in crumbs
+    assert "测试区委教育工委" not in crumbs                                    # above the viewer's scope
+    assert f'org={tree["school_a"].pk}"' in crumbs
+
+
+def test_the_organisation_picker_offers_ancestors_the_chosen_one_and_its_children_only(client, tree, monkeypatch):
+    from dangjian.compliance import views
+
+    client = _viewer(client, tree["district"])
+    for url in (MATRIX, FINDINGS):
+        form = client.get(url, {"org": tree["school_a"].pk}).context["form"]
+        offered = [pk for pk, _ in form.fields["org"].choices if pk != ""]
+        assert offered == [tree[k].pk for k in ("district", "area", "school_a", "branch_a1", "branch_a2")]
+    _add_branches(tree["school_a"], 4)
+    monkeypatch.setattr(views, "PICKER_CHILDREN_MAX", 3)
+    form = client.get(MATRIX, {"org": tree["school_a"].pk}).context["form"]
+    assert len(form.fields["org"].choices) == 3 + 3                      # district, area, school_a + 3 children
+    # any organisation in scope may still be chosen, however deep: it is always offered
+    response = client.get(MATRIX, {"org": tree["group_a1"].pk, "year": LAST_YEAR})
+    assert response.context["form"].is_valid() and response.context["matrix"].root.pk == tree["group_a1"].pk
+
+
+def test_a_user_with_roles_on_two_schools_can_pick_either(client, tree):
+    user = make_user(role=Role.VIEWER, org=tree["school_a"])
+    from dangjian.orgs.models import RoleAssignment
+
+    RoleAssignment.objects.create(user=user, org=tree["school_b"], role=Role.VIEWER)
+    client.force_login(user)
+    response = client.get(MATRIX, {"org": tree["branch_a1"].pk})
+    offered = [pk for pk, _ in response.context["form"].fields["org"].choices]
+    assert tree["school_b"].pk in offered and tree["school_a"].pk in offered
+    assert client.get(MATRIX, {"org": tree["school_b"].pk}).context["matrix"].root.pk == tree["school_b"].pk

@@ -83,6 +83,8 @@ class Row:
     met: int = 0
     missed: int = 0
     pending: int = 0
+    results: list = field(default_factory=list, repr=False)   # the shared judgements behind `cells` (see fill_cells)
+    drill: bool = False   # set by the view: the organisation has sub-organisations in the matrix
 
     @property
     def percent(self):
@@ -103,6 +105,16 @@ class Matrix:
     rows: list
     types: list          # [(type, label, rule)] the columns' types (all-types view: every obligation type present)
     local_rules: list = field(default_factory=list)   # organisations' own settings in force in this subtree
+    fill: object = field(default=None, repr=False)      # fills a row's cells from its judgements (see fill_cells)
+
+    def fill_cells(self, rows):
+        """Give `rows` (rows of this matrix, e.g. one page of them) their cells. build_matrix(cells=False) judges
+        every row (the totals need them all) but lays out no cells: the page's rows get them here, from the
+        same shared judgements, without a query."""
+        for row in rows:
+            if not row.cells and row.results:
+                self.fill(row)
+        return rows
 
     @property
     def met(self):
@@ -129,9 +141,11 @@ def _type_label(meeting_type):
     return MeetingType(meeting_type).label
 
 
-def build_matrix(orgs, root, year, on, meeting_type=None):
+def build_matrix(orgs, root, year, on, meeting_type=None, *, cells=True):
     """The matrix for `root`'s subtree (`orgs`: the subtree's organisations, ordered by path, `root` first)
-    and calendar `year`, as of `on`. `meeting_type`: one obligation type, or None for all types."""
+    and calendar `year`, as of `on`. `meeting_type`: one obligation type, or None for all types.
+    `cells=False`: every row is judged (met / missed / pending, so the totals cover the whole subtree) but only
+    the rows later passed to `Matrix.fill_cells` get their cells — the page shows a page of rows, not all."""
     year_start, year_end = date(year, 1, 1), date(year, 12, 31)
     as_of = min(on, year_end)
     rulebook = Rulebook(orgs)
@@ -221,6 +235,23 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
                 cells.append(c)
         return cells, met, missed, pending
 
+    def fill(row):
+        """Lay out a judged row's cells (single-type view: its periods in order; all-types view: 12 tuples)."""
+        results = row.results
+        if not compact:
+            row.cells = [c for result in results for c in result[0]]
+            return
+        key = (row.org.kind, *map(id, results))   # `judged` keeps the results alive: their ids are stable
+        shared_cells = zipped.get(key)
+        if shared_cells is None:
+            # Fixed slots per kind: an obligation that does not apply here (e.g. 支委会 without a committee,
+            # or switched off) is a grey mark, so the marks line up down the column.
+            per_kind = {item.meeting_type: result[0] for item, result in zip(row.applied, results)}
+            ordered = [per_kind.get(rule.meeting_type) or na_row[rule.meeting_type]
+                       for rule in OBLIGATIONS if row.org.kind in rule.kinds]
+            shared_cells = zipped[key] = list(zip(*ordered))
+        row.cells = shared_cells   # shared between rows with the same marks: read only
+
     for org in orgs:
         if org.dissolved_on is not None and org.dissolved_on <= year_start:
             continue
@@ -242,20 +273,10 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
             met += result[1]
             missed += result[2]
             pending += result[3]
-            if not compact:
-                row.cells += result[0]
         row.met, row.missed, row.pending = met, missed, pending
-        if compact and results:
-            key = (org.kind, *map(id, results))   # `judged` keeps the results alive: their ids are stable
-            cells = zipped.get(key)
-            if cells is None:
-                # Fixed slots per kind: an obligation that does not apply here (e.g. 支委会 without a committee,
-                # or switched off) is a grey mark, so the marks line up down the column.
-                per_kind = {item.meeting_type: result[0] for item, result in zip(row.applied, results)}
-                ordered = [per_kind.get(rule.meeting_type) or na_row[rule.meeting_type]
-                           for rule in OBLIGATIONS if org.kind in rule.kinds]
-                cells = zipped[key] = list(zip(*ordered))
-            row.cells = cells   # shared between rows with the same marks: read only
+        row.results = results
+        if cells and results:
+            fill(row)
         rows.append(row)
 
     present = {a.meeting_type for a in distinct}
@@ -268,7 +289,7 @@ def build_matrix(orgs, root, year, on, meeting_type=None):
             local[key] = {"rule": a.rule, "label": _type_label(a.meeting_type), "frequency": a.frequency_label,
                           "org": a.effective.from_org_name, "reason": a.effective.reason}
     return Matrix(root=root, year=year, on=on, meeting_type=meeting_type, rows=rows, types=types,
-                  local_rules=sorted(local.values(), key=lambda d: (d["org"], d["rule"].id)))
+                  local_rules=sorted(local.values(), key=lambda d: (d["org"], d["rule"].id)), fill=fill)
 
 
 def default_rules():

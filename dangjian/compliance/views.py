@@ -9,6 +9,7 @@ party data: they list only the organisations the user's roles cover.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -131,42 +132,111 @@ def override_remove(request, pk):
 
 # --- the compliance matrix and the findings list (organisation roles) -------------------------------------
 
-def _scoped_orgs(request):
-    """The active organisations the user's org roles cover (ordered by path); 403 without any."""
-    if not scoping.has_party_scope(request.user):
+# Rows of the matrix per page: a province's root has ~160 000 organisations; the page shows 100 of them (the
+# headline 完成率 still covers the whole subtree).
+MATRIX_PAGE_SIZE = 100
+# The organisation <select> lists the chosen organisation's direct children up to this many.
+PICKER_CHILDREN_MAX = 100
+
+
+def _chosen_and_subtree(request, *, children_only=False):
+    """(the chosen organisation, its active subtree in path order, its ancestors within the user's scope, the
+    user's top-level scopes) in two queries whatever the scope's size; 403 without any organisation role.
+
+    ?org= is checked against the user's scope in the first query, which also fetches the default (the user's
+    first top-level scope); an id outside the scope (or not a number) falls back to the default, and the form
+    then reports it. The second query reads the chosen subtree by path prefix, plus the few organisations the
+    breadcrumb and the organisation picker show above it. `children_only`: of the subtree only the chosen
+    organisation and its direct children (what the picker offers; the findings page reads its findings by query)."""
+    paths = scoping.scope_paths(request.user)
+    if not paths:
         scoping.deny(request, "compliance.matrix", forbidden=True)
-    return list(Organisation.objects.visible_to(request.user).active())
+    raw = request.GET.get("org", "")
+    wanted = int(raw) if raw.isdigit() and len(raw) < 18 else None
+    q = Q(path=paths[0])
+    if wanted is not None:
+        q |= Q(pk=wanted) & scoping.scope_q(request.user)
+    found = list(Organisation.objects.active().filter(q))
+    chosen = next((o for o in found if o.pk == wanted), None) or next(o for o in found if o.path == paths[0])
+    step = Organisation.steplen
+    ancestor_paths = [chosen.path[:end] for end in range(step, len(chosen.path), step)]
+    above = [p for p in ancestor_paths if any(p.startswith(s) for s in paths)] + paths
+    subtree, around = [], {}
+    below = Q(path__startswith=chosen.path)
+    if children_only:
+        below &= Q(depth__lte=chosen.depth + 1)
+    for org in Organisation.objects.active().filter(below | Q(path__in=above)):
+        if org.path.startswith(chosen.path):
+            subtree.append(org)
+        else:
+            around[org.path] = org
+    ancestors = [around[p] for p in ancestor_paths if p in around]
+    tops = [around.get(p) or subtree[0] for p in paths if p in around or p == chosen.path]
+    return chosen, subtree, ancestors, tops
 
 
-def _pick(form, orgs):
-    """The chosen organisation (default: the user's first top-level scope) and its subtree."""
-    chosen = None
-    if form.is_valid() and form.cleaned_data["org"]:
-        chosen = next(o for o in orgs if o.pk == form.cleaned_data["org"])
-    chosen = chosen or orgs[0]
-    return chosen, [o for o in orgs if o.path.startswith(chosen.path)]
+def _picker_orgs(chosen, subtree, ancestors, tops):
+    """The organisations the <select> offers: the user's top-level scopes, the chosen organisation's ancestors
+    in scope, itself and its direct children (at most PICKER_CHILDREN_MAX) — never the whole scope, which at
+    province scale is ~160 000 options. Other organisations are reached by drilling down in the matrix (or by
+    ?org=, which the form still accepts when the id is in scope, since the chosen one is always offered).
+    Deliberately small and isolated: to be replaced by the shared OrgPicker widget (dangjian/orgs/picker.py,
+    being built on another branch) once it lands."""
+    children = [o for o in subtree if o.depth == chosen.depth + 1][:PICKER_CHILDREN_MAX]
+    picked = {o.path: o for o in [*tops, *ancestors, chosen, *children]}
+    return [picked[p] for p in sorted(picked)]
+
+
+def _with_drill_down(rows, subtree, chosen):
+    """Mark the rows of organisations that have sub-organisations here (other than the chosen one): their
+    name links to the matrix of their own subtree."""
+    step = Organisation.steplen
+    parents = {o.path[:-step] for o in subtree}
+    for row in rows:
+        row.drill = row.org.path in parents and row.org.pk != chosen.pk
+    return rows
+
+
+def _continued_under(rows, subtree):
+    """The organisations above a page's first row that are on earlier pages (a later page starts in the middle
+    of the tree): named above the table so the rows keep their context. From the loaded subtree, no query."""
+    if not rows:
+        return []
+    first = rows[0].org.path
+    step = Organisation.steplen
+    wanted = {first[:end] for end in range(step, len(first), step)}
+    return [o for o in subtree if o.path in wanted]
 
 
 @login_required
 @require_http_methods(["GET"])
 def matrix(request):
-    """Organisations × months × meeting types for a subtree and a year. Queries: the org list, the
-    overrides, committee applicability and one grouped count of meetings, whatever the subtree's size."""
-    orgs = _scoped_orgs(request)
+    """Organisations × months × meeting types for a subtree and a year, MATRIX_PAGE_SIZE rows a page in path
+    order; the headline 完成率 covers the whole subtree. Queries: the chosen organisation, its subtree, the
+    overrides, committee applicability and one grouped count of meetings, whatever the subtree's size or page."""
+    chosen, subtree, ancestors, tops = _chosen_and_subtree(request)
     today = timezone.localdate()
     data = None
     if request.GET:
         data = request.GET.copy()
         if not data.get("year"):
             data["year"] = str(today.year)   # a link with only ?type= shows the year it is for
-    form = MatrixForm(data, orgs=orgs, types=obligation_types(), this_year=today.year, initial={"year": today.year})
-    chosen, subtree = _pick(form, orgs)
-    year = (form.cleaned_data.get("year") if form.is_valid() else None) or today.year
-    meeting_type = (form.cleaned_data.get("type") if form.is_valid() else None) or None
-    result = build_matrix(subtree, chosen, year, today, meeting_type)
+    form = MatrixForm(data, orgs=_picker_orgs(chosen, subtree, ancestors, tops), types=obligation_types(),
+                      this_year=today.year, initial={"year": today.year})
+    valid = form.is_valid()
+    year = (form.cleaned_data.get("year") if valid else None) or today.year
+    meeting_type = (form.cleaned_data.get("type") if valid else None) or None
+    result = build_matrix(subtree, chosen, year, today, meeting_type, cells=False)
+    page, query = paginate(request, result.rows, MATRIX_PAGE_SIZE)
+    rows = _with_drill_down(result.fill_cells(page.object_list), subtree, chosen)
+    continued = _continued_under(rows, subtree) if page.number > 1 else []
+    drill = request.GET.copy()
+    for name in ("org", "page"):
+        drill.pop(name, None)
     return render(request, "compliance/matrix.html", {
-        "form": form, "matrix": result, "legend": LEGEND, "months": range(1, 13), "today": today,
-        "chosen": chosen, "default_rules": default_rules(),
+        "form": form, "matrix": result, "rows": rows, "page": page, "query": query,
+        "drill_query": drill.urlencode(), "ancestors": ancestors, "continued": continued, "legend": LEGEND, "months": range(1, 13),
+        "today": today, "chosen": chosen, "default_rules": default_rules(),
     })
 
 
@@ -174,10 +244,9 @@ def matrix(request):
 @require_http_methods(["GET"])
 def findings(request):
     """Every finding for a subtree as of a date, filtered by severity and rule, paginated."""
-    orgs = _scoped_orgs(request)
+    chosen, children, ancestors, tops = _chosen_and_subtree(request, children_only=True)
     rules = all_rules()
-    form = FindingsForm(request.GET or None, orgs=orgs, rules=rules)
-    chosen, _ = _pick(form, orgs)
+    form = FindingsForm(request.GET or None, orgs=_picker_orgs(chosen, children, ancestors, tops), rules=rules)
     data = form.cleaned_data if form.is_valid() else {}
     subtree = Organisation.objects.subtree_of(chosen).active()
     try:

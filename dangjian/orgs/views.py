@@ -36,13 +36,26 @@ def _form_page(request, form, title, org=None, **context):
 @login_required
 @require_GET
 def tree(request):
+    """The organisation tree: the whole scope when small; a large scope's top levels with expand links.
+    ?parent=<id>: that organisation and its children — as an htmx fragment (the rows replacing its row), or
+    without htmx a page rooted there."""
     _require_party_scope(request)
     include_dissolved = request.GET.get("dissolved") == "1"
     q = request.GET.get("q", "").strip()[:50]
-    rows = selectors.tree_for(request.user, include_dissolved=include_dissolved, q=q)
-    can_create = selectors.writable_orgs(request.user).exists()
-    return render(request, "orgs/tree.html", {"rows": rows, "q": q, "include_dissolved": include_dissolved,
-                                              "can_create": can_create})
+    context = {"q": q, "include_dissolved": include_dissolved, "parent": None, "ancestors": [], "capped": False}
+    if request.GET.get("parent"):
+        parent = scoping.get_for_user(request, Organisation.objects, request.GET["parent"])
+        indent = request.GET.get("indent", "")
+        indent = min(int(indent), 6) if indent.isdigit() and len(indent) < 3 else 0
+        below = selectors.tree_below(request.user, parent, include_dissolved=include_dissolved,
+                                     indent=indent if request.htmx else 0)
+        context.update(below, mode="below", q="")
+        if request.htmx:
+            return render(request, "orgs/_tree_rows.html", context)
+    else:
+        context.update(selectors.tree_page(request.user, include_dissolved=include_dissolved, q=q))
+    context["can_create"] = selectors.writable_orgs(request.user).exists()
+    return render(request, "orgs/tree.html", context)
 
 
 @login_required

@@ -80,3 +80,51 @@ def test_recording_this_months_committee_meeting_turns_the_cell_green(page, phon
     phone.goto(f"{phone.base}/rules/findings/?org={tree['school_a'].pk}")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
     shot(phone, "compliance-findings-375")
+
+
+def test_the_matrix_pages_its_rows_and_drills_down_to_a_school(page, phone, setting, monkeypatch):
+    """A district viewer pages through the rows (the total stays the whole district's), drills down to a school,
+    and goes back up through the breadcrumb; a phone shows the pager without sideways scrolling."""
+    from dangjian.compliance import views
+
+    from tests.factories import make_org
+
+    monkeypatch.setattr(views, "MATRIX_PAGE_SIZE", 3)
+    tree, branch, committee = setting
+    record_committee_meeting(branch, committee, timezone.localdate())
+    for i in range(4):
+        make_org(tree["area"], f"第{i + 1}小学党支部", "branch")
+    make_user("ui_matrix_viewer", Role.VIEWER, tree["district"])
+    year = timezone.localdate().year
+
+    login(page, "ui_matrix_viewer", PASSWORD)
+    page.goto(f"{page.base}/rules/matrix/?year={year}&type=committee")
+    total = page.locator("[data-testid=total-percent]").inner_text()
+    assert page.locator("[data-testid=matrix] tbody tr").count() == 3
+    assert "第 1 / 4 页" in page.locator("[data-testid=matrix-pager]").inner_text()
+    with page.expect_navigation():
+        page.locator("[data-testid=matrix-pager] a[rel=next]").click()
+    assert "page=2" in page.url and f"year={year}" in page.url and "type=committee" in page.url
+    assert page.locator("[data-testid=matrix] tbody tr").count() == 3
+    assert page.locator("[data-testid=total-percent]").inner_text() == total
+    shot(page, "compliance-matrix-page2-1366")
+
+    page.goto(f"{page.base}/rules/matrix/?year={year}&type=committee")
+    with page.expect_navigation():
+        page.locator(f'tr[data-org="{tree["school_a"].pk}"] [data-testid=drill]').click()
+    assert f"org={tree['school_a'].pk}" in page.url and "type=committee" in page.url
+    rows = page.locator("[data-testid=matrix] tbody tr")
+    assert rows.first.get_attribute("data-org") == str(tree["school_a"].pk)
+    crumbs = page.locator("[data-testid=breadcrumb]")
+    assert "第一片区党委" in crumbs.inner_text()
+    assert page.locator("#id_org option:checked").inner_text().strip().startswith("实验中学党总支")
+    shot(page, "compliance-matrix-drilled-1366")
+    with page.expect_navigation():
+        crumbs.get_by_role("link", name="第一片区党委").click()
+    assert rows.first.get_attribute("data-org") == str(tree["area"].pk)
+
+    login(phone, "ui_matrix_viewer", PASSWORD)
+    phone.goto(f"{phone.base}/rules/matrix/?year={year}&type=committee&page=2")
+    assert phone.locator("[data-testid=matrix-pager]").is_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375 + 1
+    shot(phone, "compliance-matrix-page2-375")
