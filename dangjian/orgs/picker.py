@@ -280,3 +280,35 @@ class _LazyPicker:
         return field.widget.render(self.name, value, attrs=attrs)
 
     __str__ = __html__
+
+
+class OfferedOrgField(forms.ModelChoiceField):
+    """An organisation among those a view offers (an OrgChoice), for forms that used to be given the list of them:
+    rendered with OrgPicker (no empty option), refused with ChoiceField's message, and — for a small scope — shown
+    and validated from the rows the OrgChoice read, without another query. The cleaned value is the organisation."""
+
+    widget = OrgPicker
+    default_error_messages = {"invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", None)
+        super().__init__(queryset=Organisation.objects.none(), **kwargs)
+        self.rows = None
+
+    def offer(self, choice):
+        """Offer the organisations of `choice` (an OrgChoice)."""
+        self.queryset = choice.queryset
+        self.rows = choice.rows
+        self.widget.head = choice.head
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+    def to_python(self, value):
+        if value in self.empty_values or self.rows is None:
+            return super().to_python(value)
+        org = next((o for o in self.rows if str(o.pk) == str(value)), None)
+        if org is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return org
