@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangjian.appraisal import services as appraisal
+from dangjian.appraisal.models import ScoringForm
 from dangjian.orgs.models import OrgKind, Role
 from dangjian.orgs.picker import CHILDREN_MAX
 from tests.factories import make_org, make_user
@@ -37,7 +39,20 @@ PAGES = [
     ("life:calendar", "cal-org", "area"),
     ("life:meeting_plan", "pick-org", None),
     ("reports:stats_index", "s-org", "area"),
+    # Forms whose organisation field used to be given a list of every organisation offered.
+    ("appraisal:form_create", "id_org", None),
+    ("appraisal:report_create", "id_org", None),
+    ("dues:payroll", "id_org", None),
+    ("tasks:instructor_new", "id_org", None),
 ]
+
+
+def page_url(name, tree):
+    if name == "appraisal:report_create":
+        form = appraisal.form_save(actor=None, org=tree["district"], year=2025, title="述职评议",
+                                   items=[{"name": "落实三会一课", "max_score": "100", "guidance": ""}])
+        return reverse(name, args=[form.pk])
+    return reverse(name)
 
 
 def options(html, select_id):
@@ -59,7 +74,7 @@ def test_a_large_scope_gets_a_bounded_picker_in_a_fixed_number_of_queries(client
     client.force_login(make_user(role=Role.ORG_ADMIN, org=tree["district"]))
     add_branches(tree["area"], 5)
     params = {"org": tree[chosen].pk} if chosen else {}
-    url = reverse(name)
+    url = page_url(name, tree)
     client.get(url, params)
 
     def visit():
@@ -83,9 +98,26 @@ def test_a_large_scope_gets_a_bounded_picker_in_a_fixed_number_of_queries(client
 @pytest.mark.parametrize("name, select_id, chosen", PAGES, ids=[p[0] for p in PAGES])
 def test_a_small_scope_gets_the_plain_select(client, tree, name, select_id, chosen):
     client.force_login(make_user(role=Role.ORG_ADMIN, org=tree["district"]))
-    html = client.get(reverse(name), {"org": tree[chosen].pk} if chosen else {}).content.decode()
+    html = client.get(page_url(name, tree), {"org": tree[chosen].pk} if chosen else {}).content.decode()
     listed = options(html, select_id)
     assert "data-org-picker-search" not in html
-    assert {str(tree[k].pk) for k in ("school_a", "branch_a1", "school_b")} <= {v for v, _ in listed}
+    assert {str(tree[k].pk) for k in ("school_a", "school_b")} <= {v for v, _ in listed}
     if chosen:
         assert [value for value, selected in listed if selected] == [str(tree[chosen].pk)]
+
+
+def test_a_bounded_form_field_accepts_an_unlisted_organisation_and_refuses_one_outside(client, settings, tree):
+    settings.ORG_PICKER_FULL_MAX = LIMIT
+    client.force_login(make_user(role=Role.SECRETARY, org=tree["area"]))
+    add_branches(tree["area"], 20)
+    unlisted = make_org(tree["school_b"], "城南小学第二党支部", OrgKind.BRANCH)    # below the listed children
+    url = reverse("appraisal:form_create")
+    listed = [v for v, _ in options(client.get(url).content.decode(), "id_org")]
+    assert str(unlisted.pk) not in listed
+    data = {"year": 2025, "title": "评分表", "items": "落实三会一课|100"}
+    assert client.post(url, {"org": unlisted.pk, **data}).status_code == 302
+    assert ScoringForm.objects.get().org == unlisted
+    outside = client.post(url, {"org": tree["district"].pk, **data})
+    assert outside.status_code == 400
+    assert f"选择一个有效的选项。 {tree['district'].pk} 不在可用的选项中。" in outside.content.decode()
+    assert ScoringForm.objects.count() == 1
