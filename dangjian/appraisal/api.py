@@ -20,6 +20,7 @@ from dangjian.api.errors import django_errors
 from dangjian.api.schemas import MAX_ID, DeletedOut, ErrorOut, Id, In, Page, Paging, Ref, Text, file_download
 from dangjian.core import scoping, uploads
 from dangjian.orgs.models import Organisation
+from dangjian.orgs.picker import OrgChoice
 
 from . import selectors, services
 from .models import Attachment, Report, Sheet
@@ -271,7 +272,7 @@ def appraisal_forms_create(request, payload: AppraisalFormCreateIn):
     """与“新建评分表”页面相同的服务：仅组织管理员、书记（无可制定的组织 403）；org 不存在或不在范围内 422（在范围内但无权
     修改 403）；评分项目的名称、满分（0.1–100，一位小数）有误 422（errors 的键为 items）；该组织本年度已有评分表 409。
     记入审计。"""
-    if not services.form_orgs(request.user):
+    if not services.form_orgs(request.user).exists():
         raise PermissionDenied("您没有制定评分表的权限")
     org = ref(request, Organisation.objects, payload.org, "org", write=True)
     form = services.form_save(actor=request.user, org=org, year=payload.year, title=payload.title,
@@ -360,11 +361,11 @@ def appraisal_reports_create(request, form_id: int, payload: AppraisalReportCrea
     422（在范围内但无权修改 403），不是评分表所属组织的下级、已撤销或是党小组 422；person 不是该组织现任书记、副书记 422；
     该组织已提交本年度述职报告 409。附件另行上传。记入审计。"""
     form = _scoring_form(request, form_id)
-    candidates = services.report_orgs(request.user, form)
+    candidates = OrgChoice(services.report_orgs(request.user, form), payload.org)  # one query for a small scope
     if not candidates:
         scoping.deny(request, "appraisal.report", form_id, forbidden=True)
     org = ref(request, Organisation.objects, payload.org, "org", write=True)
-    if org not in candidates:
+    if candidates.found is None:
         raise ValidationError({"org": f"述职组织须是{form.org.name}未撤销的下级党组织（党小组除外）。"})
     person = _person(services.secretaries([org]), payload.person, org)
     report = services.report_save(actor=request.user, form=form, org=org, person=person, text=payload.text)

@@ -2,22 +2,23 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import StyledFormMixin
-from dangjian.orgs.picker import OrgPicker
+from dangjian.orgs.picker import OfferedOrgField, OrgPicker
 
 
 class ScoringFormForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="组织评议的党组织", widget=OrgPicker())
+    org = OfferedOrgField(label="组织评议的党组织", widget=OrgPicker())
     year = forms.IntegerField(label="年度", min_value=2000, max_value=2100)
     title = forms.CharField(label="名称", max_length=100, initial="党组织书记抓党建工作述职评议评分表")
     items = forms.CharField(label="评分项目", widget=forms.Textarea(attrs={"rows": 8}),
                             help_text="每行一项：名称|满分|评分要点，如“落实三会一课|20|按时召开、记录完整”。")
 
     def __init__(self, *args, orgs=None, **kwargs):
+        """`orgs`: the OrgChoice of the organisations offered (None when editing)."""
         super().__init__(*args, **kwargs)
         if orgs is None:          # editing: organisation and year stay as they are
             del self.fields["org"], self.fields["year"]
         else:
-            self.fields["org"].choices = [(o.pk, o.name) for o in orgs]
+            self.fields["org"].offer(orgs)
 
     def clean_items(self):
         rows = []
@@ -36,7 +37,7 @@ def items_text(form):
 
 
 class ReportForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="述职组织", widget=OrgPicker(exclude_groups=True))
+    org = OfferedOrgField(label="述职组织", widget=OrgPicker(exclude_groups=True))
     person = forms.ChoiceField(label="述职书记")
     text = forms.CharField(label="述职报告", widget=forms.Textarea(attrs={"rows": 14}), max_length=20000)
     upload = forms.FileField(label="附件（PDF 或图片，可选）", required=False)
@@ -46,7 +47,7 @@ class ReportForm(StyledFormMixin, forms.Form):
         if orgs is None:
             del self.fields["org"]
         else:
-            self.fields["org"].choices = [(o.pk, o.name) for o in orgs]
+            self.fields["org"].offer(orgs)
         self.fields["person"].choices = [(p.pk, f"{p.name}（{p.org.name}）") for p in people]
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dangjian.core import audit, scoping, uploads
@@ -43,8 +44,9 @@ def _text(value, field, label, max_length, *, required=True):
 
 
 def form_orgs(user):
-    """The organisations the user may issue a scoring form for (the new-form page's choices; none: 403)."""
-    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True))
+    """The organisations the user may issue a scoring form for (the new-form page's choices; none: 403), a
+    queryset in path order."""
+    return Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True)
 
 
 def form_snapshot(form):
@@ -129,22 +131,35 @@ def form_delete(*, actor, form):
 
 def report_orgs(user, form):
     """Organisations below the form's issuer that the user may submit a report for (the submit page's choices;
-    none: 403): writable, not dissolved, not a Party group."""
-    return list(Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True,
-                                            path__startswith=form.org.path)
-                .exclude(pk=form.org_id).exclude(kind=OrgKind.GROUP))
+    none: 403): writable, not dissolved, not a Party group. A queryset in path order."""
+    return (Organisation.objects.filter(scoping.scope_q(user, "path", WRITE_ROLES), dissolved_on__isnull=True,
+                                        path__startswith=form.org.path)
+            .exclude(pk=form.org_id).exclude(kind=OrgKind.GROUP))
 
 
 def secretaries(orgs):
-    """The serving secretaries and deputy secretaries of `orgs` (people of those organisations): who may report."""
-    paths = [o.path for o in orgs]
+    """The serving secretaries and deputy secretaries of `orgs` (people of those organisations): who may report.
+    `orgs`: a list, or a queryset (a large scope: read in the database, never loaded whole)."""
     posts = (CommitteePost.objects.filter(post__in=[CommitteePost.Post.SECRETARY, CommitteePost.Post.DEPUTY],
-                                          ended_on__isnull=True, org__in=[o.pk for o in orgs])
+                                          ended_on__isnull=True)
              .select_related("person__org").order_by("org__path", "post"))
+    if isinstance(orgs, QuerySet):
+        posts = list(posts.filter(org__in=orgs.values("pk")).select_related("org"))
+        # A person of the post's own subtree is in; for the others, one query: is one of the organisations above
+        # the person's (or it) among `orgs`?
+        step = Organisation.steplen
+        above = {p.person.org.path[:i] for p in posts if not p.person.org.path.startswith(p.org.path)
+                 for i in range(step, len(p.person.org.path) + 1, step)}
+        paths = set(orgs.filter(path__in=above).values_list("path", flat=True)) if above else set()
+        inside = [p for p in posts if p.person.org.path.startswith(p.org.path)
+                  or any(p.person.org.path.startswith(q) for q in paths)]
+    else:
+        paths = [o.path for o in orgs]
+        inside = [p for p in posts.filter(org__in=[o.pk for o in orgs])
+                  if any(p.person.org.path.startswith(q) for q in paths)]
     people = {}
-    for post in posts:
-        if any(post.person.org.path.startswith(p) for p in paths):
-            people.setdefault(post.person_id, post.person)
+    for post in inside:
+        people.setdefault(post.person_id, post.person)
     return list(people.values())
 
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping, uploads
 from dangjian.core.forms import submit_form
+from dangjian.orgs.picker import OrgChoice
 
 from . import selectors, services
 from .forms import ReportForm, ScoringFormForm, SheetForm, items_text
@@ -61,21 +62,21 @@ def home(request):
     _require_scope(request)
     forms = selectors.forms_for(request.user).select_related("org")
     page = Paginator(forms, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "appraisal/home.html", {"page": page, "can_create": bool(services.form_orgs(request.user))})
+    return render(request, "appraisal/home.html", {"page": page,
+                                                   "can_create": services.form_orgs(request.user).exists()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def form_create(request):
     _require_scope(request)
-    orgs = services.form_orgs(request.user)
+    orgs = OrgChoice(services.form_orgs(request.user), None)
     if not orgs:
         raise PermissionDenied("您没有制定评分表的权限")
     form = ScoringFormForm(request.POST or None, orgs=orgs, initial={"year": timezone.localdate().year - 1})
 
     def save(data):
-        org = next(o for o in orgs if str(o.pk) == data["org"])
-        return services.form_save(actor=request.user, org=org, year=data["year"], title=data["title"],
+        return services.form_save(actor=request.user, org=data["org"], year=data["year"], title=data["title"],
                                   items=data["items"])
 
     done = submit_form(request, form, save, success="已建立述职评议评分表。",
@@ -90,11 +91,11 @@ def form_detail(request, pk):
     scoring_form = _form(request, pk)
     reports, full, bands = selectors.ranking(scoring_form)
     visible = set(Report.objects.visible_to(request.user).filter(form=scoring_form).values_list("pk", flat=True))
-    candidates = services.report_orgs(request.user, scoring_form)
+    can_report = services.report_orgs(request.user, scoring_form).exists()
     return render(request, "appraisal/form_detail.html", {
         "sf": scoring_form, "items": list(scoring_form.items.all()), "reports": [r for r in reports if r.pk in visible],
         "full": full, "bands": bands, "can_write": scoping.can_write(request.user, scoring_form.org),
-        "can_report": bool(candidates)})
+        "can_report": can_report})
 
 
 @login_required
@@ -123,14 +124,14 @@ def form_delete(request, pk):
 @require_http_methods(["GET", "POST"])
 def report_create(request, pk):
     scoring_form = _form(request, pk)
-    orgs = services.report_orgs(request.user, scoring_form)
+    orgs = OrgChoice(services.report_orgs(request.user, scoring_form), None)
     if not orgs:
         scoping.deny(request, "appraisal.report", pk, forbidden=True)
-    people = services.secretaries(orgs)
+    people = services.secretaries(orgs.rows if orgs.rows is not None else orgs.queryset)
     form = ReportForm(request.POST or None, request.FILES or None, orgs=orgs, people=people)
 
     def save(data):
-        org = next(o for o in orgs if str(o.pk) == data["org"])
+        org = data["org"]
         person = next(p for p in people if str(p.pk) == data["person"])
         return services.report_save(actor=request.user, form=scoring_form, org=org, person=person,
                                     text=data["text"], upload=data["upload"])

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from dangjian.core.forms import DateInput, StyledFormMixin
-from dangjian.orgs.picker import OrgPicker
+from dangjian.orgs.picker import OfferedOrgField, OrgPicker
 
 from . import billing
 from .models import Category
@@ -82,12 +82,14 @@ class VoluntaryForm(StyledFormMixin, forms.Form):
 
 
 class PayrollUploadForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
+    org = OfferedOrgField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
     effective_month = MonthField(label="工资月份", help_text="导入的基数自该月起适用。")
     file = forms.FileField(label="工资表（.xlsx）", error_messages={"required": "请选择要上传的文件。",
                                                                  "empty": "上传的文件是空的。"})
 
-    def __init__(self, *args, orgs=(), **kwargs):
+    def __init__(self, *args, orgs=None, **kwargs):
+        """`orgs`: the OrgChoice of the organisations offered."""
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [(o.pk, o.name) for o in orgs]
+        if orgs is not None:
+            self.fields["org"].offer(orgs)
         self.fields["file"].widget.attrs["accept"] = ".xlsx"

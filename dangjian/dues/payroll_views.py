@@ -16,7 +16,7 @@ from dangjian.imports.models import ImportJob
 from dangjian.members.exporting import content_disposition
 from dangjian.members.importing import errors_workbook
 from dangjian.orgs.models import OrgKind
-from dangjian.orgs.picker import OrgPicker
+from dangjian.orgs.picker import OfferedOrgField, OrgChoice, OrgPicker
 from dangjian.orgs.selectors import writable_orgs
 
 from . import billing, importing
@@ -32,17 +32,20 @@ def _require_writer(request):
         scoping.deny(request, "dues.payrollmapping", forbidden=True)
 
 
-def _orgs(request):
-    return list(writable_orgs(request.user).exclude(kind=OrgKind.GROUP).order_by("path"))
+def _orgs(request, value=None):
+    """The organisations offered (writable, not 党小组) and the one asked for (default the first): an OrgChoice."""
+    return OrgChoice(writable_orgs(request.user).exclude(kind=OrgKind.GROUP).order_by("path"), value,
+                     default="first")
 
 
 class MappingForm(StyledFormMixin, forms.Form):
-    org = forms.ChoiceField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
+    org = OfferedOrgField(label="单位（党组织）", widget=OrgPicker(exclude_groups=True))
     effective_month = MonthField(label="工资月份", help_text="导入的基数自该月起适用。")
 
-    def __init__(self, *args, orgs=(), headers=(), initial_roles=None, **kwargs):
+    def __init__(self, *args, orgs=None, headers=(), initial_roles=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].choices = [(o.pk, o.name) for o in orgs]
+        if orgs is not None:
+            self.fields["org"].offer(orgs)
         self.headers = [h for h in headers if h]
         for i, header in enumerate(self.headers):
             self.fields[f"col{i}"] = forms.ChoiceField(label=header, choices=importing.ROLES,
@@ -68,7 +71,7 @@ def upload(request):
         else:
             month = form.cleaned_data["effective_month"]
             return redirect(reverse("dues:payroll_map", args=[job.pk])
-                            + f"?org={form.cleaned_data['org']}&month={month:%Y-%m}")
+                            + f"?org={form.cleaned_data['org'].pk}&month={month:%Y-%m}")
     return render(request, "dues/payroll.html", {"form": form, "roles": importing.ROLES, "tab": "payroll",
                                                  "can_import": True},
                   status=400 if request.method == "POST" else 200)
@@ -79,9 +82,9 @@ def upload(request):
 def mapping(request, pk):
     _require_writer(request)
     job = scoping.get_for_user(request, ImportJob.objects.all(), pk)
-    orgs = _orgs(request)
     source = request.POST if request.method == "POST" else request.GET
-    org = next((o for o in orgs if str(o.pk) == source.get("org")), orgs[0] if orgs else None)
+    orgs = _orgs(request, source.get("org"))
+    org = orgs.org
     headers, problem = [], None
     if job.status == ImportJob.State.DONE or job.content is None:
         problem = "该文件已导入完毕。如需再次导入，请重新上传。"
@@ -95,7 +98,7 @@ def mapping(request, pk):
     form = MappingForm(request.POST or None, orgs=orgs, headers=headers, initial_roles=initial_roles,
                        initial={"org": org.pk if org else None, "effective_month": month})
     if request.method == "POST" and not problem and form.is_valid():
-        chosen = next(o for o in orgs if str(o.pk) == form.cleaned_data["org"])
+        chosen = form.cleaned_data["org"]
         try:
             job = importing.payroll_confirm(actor=request.user, job=job, org=chosen,
                                             month=form.cleaned_data["effective_month"], columns=form.columns())

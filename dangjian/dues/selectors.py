@@ -6,6 +6,7 @@ from django.db.models import Count, Q, Sum
 
 from dangjian.core import scoping
 from dangjian.orgs.models import Organisation, OrgKind
+from dangjian.orgs.picker import OrgChoice
 
 from . import billing
 from .rates import round_money
@@ -37,21 +38,20 @@ def longest_run(months):
 
 
 def scope_orgs(user):
-    """Organisations the user may pick on the dues screens (党小组 excluded), path order."""
-    return list(Organisation.objects.visible_to(user).active().exclude(kind=OrgKind.GROUP)
-                .only("id", "name", "path", "depth", "kind"))
+    """Organisations the user may pick on the dues screens (党小组 excluded), path order (a queryset)."""
+    return (Organisation.objects.visible_to(user).active().exclude(kind=OrgKind.GROUP)
+            .only("id", "name", "path", "depth", "kind"))
+
+
+def choose_org(orgs, value):
+    """The chosen organisation among `orgs` (never trusting the id), default the first (the widest), with its
+    picker (`.org`, `.picker()`; one query for a small scope, bounded above ORG_PICKER_FULL_MAX)."""
+    return OrgChoice(orgs, value, default="first")
 
 
 def pick_org(orgs, value):
     """The chosen organisation among `orgs` (never trusting the id), default the first (the widest)."""
-    try:
-        wanted = int(value)
-    except (TypeError, ValueError):
-        wanted = None
-    for org in orgs:
-        if org.pk == wanted:
-            return org
-    return orgs[0] if orgs else None
+    return choose_org(orgs, value).org
 
 
 def month_overview(org, month):

@@ -41,12 +41,17 @@ def _posted_org(request, what):
     without the right; both audited). Never falls back to another organisation."""
     _require_scope(request, what)
     value = request.POST.get("org", "")
-    org = next((o for o in selectors.scope_orgs(request.user) if str(o.pk) == value), None)
+    org = selectors.scope_orgs(request.user).filter(pk=value).first() if value.isdigit() else None
     if org is None:
         scoping.deny(request, what, value)
     if not scoping.can_write(request.user, org):
         scoping.deny(request, what, value, forbidden=True)
     return org
+
+
+def _picker(choice):
+    """The 党组织（含下级） filter of the dues screens (dues/_picker.html)."""
+    return choice.picker(attrs={"id": "f-org"}, exclude_groups=True)
 
 
 def _person(request, pk, *, write=False):
@@ -65,9 +70,9 @@ def index(request):
         raise PermissionDenied("您没有查看党费的权限")
     today = timezone.localdate()
     month = _month(request, billing.month_start(today))
-    orgs = selectors.scope_orgs(user)
-    org = selectors.pick_org(orgs, request.GET.get("org"))
-    context = {"orgs": orgs, "org": org, "month": month, "month_label": billing.month_label(month),
+    choice = selectors.choose_org(selectors.scope_orgs(user), request.GET.get("org"))
+    org = choice.org
+    context = {"org_picker": _picker(choice), "org": org, "month": month, "month_label": billing.month_label(month),
                "previous": billing.month_start(month - billing.relativedelta(months=1)),
                "following": billing.next_month(month), "current": billing.month_start(today),
                "can_import": selectors.can_write_any(user)}
@@ -218,18 +223,18 @@ def adjust(request, pk):
 @require_GET
 def arrears(request):
     _require_scope(request)
-    orgs = selectors.scope_orgs(request.user)
-    org = selectors.pick_org(orgs, request.GET.get("org"))
+    choice = selectors.choose_org(selectors.scope_orgs(request.user), request.GET.get("org"))
+    org = choice.org
     today = timezone.localdate()
     rows = selectors.arrears(org, today) if org is not None else []
-    return render(request, "dues/arrears.html", {"orgs": orgs, "org": org, "rows": rows, "today": today,
+    return render(request, "dues/arrears.html", {"org_picker": _picker(choice), "org": org, "rows": rows, "today": today,
                                                  "can_import": selectors.can_write_any(request.user)})
 
 
 def _publication(request):
     _require_scope(request)
-    orgs = selectors.scope_orgs(request.user)
-    org = selectors.pick_org(orgs, request.GET.get("org"))
+    choice = selectors.choose_org(selectors.scope_orgs(request.user), request.GET.get("org"))
+    org = choice.org
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)
@@ -238,7 +243,7 @@ def _publication(request):
     if not 1949 <= year <= today.year + 1:
         year = today.year
     rows, totals = selectors.publication(org, year) if org is not None else ([], {})
-    return {"orgs": orgs, "org": org, "year": year, "rows": rows, "totals": totals,
+    return {"org_picker": _picker(choice), "org": org, "year": year, "rows": rows, "totals": totals,
             "years": list(range(today.year, today.year - 6, -1)), "today": today,
             "can_import": selectors.can_write_any(request.user)}
 

@@ -13,6 +13,7 @@ from dangjian.core import scoping
 from dangjian.core.forms import submit_form
 from dangjian.core.pages import paginate
 from dangjian.orgs.models import Organisation
+from dangjian.orgs.picker import OrgChoice
 
 from . import selectors, services
 from .forms import FilterForm, form_class
@@ -53,9 +54,9 @@ def home(request):
     data = filters.cleaned_data if filters.is_valid() else {}
     qs = kind.model.objects.visible_to(request.user).select_related("org", *(
         ["person"] if kind.has_person else []))
-    orgs = list(Organisation.objects.filter(selectors.visible_q(request.user, "path")).exclude(kind="group")
-                .only("id", "name", "path", "depth")[:500])
-    org = next((o for o in orgs if o.pk == data.get("org")), None)
+    choice = OrgChoice(Organisation.objects.filter(selectors.visible_q(request.user, "path")).exclude(kind="group")
+                       .only("id", "name", "path", "depth"), data.get("org"))
+    org = choice.org
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
     if data.get("year"):
@@ -70,7 +71,8 @@ def home(request):
     services.record_read(actor=request.user, records=page.object_list, what=kind.model._meta.label_lower,
                          filters={"tab": kind.slug, **shown, "page": page.number})
     return render(request, "integrity/home.html", {
-        "kind": kind, "kinds": services.KINDS.values(), "page": page, "orgs": orgs, "org": org, "data": data,
+        "kind": kind, "kinds": services.KINDS.values(), "page": page, "org": org, "data": data,
+        "org_picker": choice.picker(empty_label="全部", attrs={"id": "f-org"}, exclude_groups=True),
         "query": query, "can_write": selectors.can_write_any(request.user)})
 
 

@@ -12,6 +12,7 @@ from dangjian.core import scoping, uploads
 from dangjian.core.forms import add_service_errors, submit_form
 from dangjian.members.models import ENDED_STATUSES, Person
 from dangjian.orgs.models import WRITE_ROLES, Organisation, OrgKind
+from dangjian.orgs.picker import OrgChoice, name_and_kind, org_name, org_picker
 
 from . import ical, qr, selectors, services
 from .forms import (AttachmentForm, AttendanceFormSet, MeetingForm, SignInCodeForm, StudyLogForm, StudyTaskForm,
@@ -63,7 +64,9 @@ def meetings(request):
     has_scope = scoping.has_party_scope(request.user)
     context = {
         "page": page, "filters": filters, "query": query.urlencode(),
-        "orgs": selectors.scoped_orgs(request.user) if has_scope else [],
+        # Rendered only on the full page (not for the htmx table), bounded however many organisations are in scope.
+        "org_picker": org_picker("org", selectors.scoped_orgs(request.user), filters["org"],
+                                 label_from_instance=org_name, attrs={"id": "f-org"}) if has_scope else None,
         "types": MeetingType.choices, "statuses": Meeting.Status.choices,
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)), "has_scope": has_scope,
     }
@@ -99,9 +102,11 @@ def meeting_new(request, held=False):
     if org_id and str(org_id).isdigit():
         org = selectors.writable_task_orgs(request.user).filter(pk=org_id).first()
     if org is None:
-        orgs = selectors.writable_task_orgs(request.user)
-        return render(request, "life/org_pick.html", {"orgs": orgs, "title": verb, "held": held,
-                                                      "error": bool(org_id)})
+        choice = OrgChoice(selectors.writable_task_orgs(request.user), None)
+        return render(request, "life/org_pick.html", {
+            "has_orgs": bool(choice), "title": verb, "held": held, "error": bool(org_id),
+            "org_picker": choice.picker(label_from_instance=name_and_kind, attrs={
+                "id": "pick-org", "class": "form-select mb-3", "required": True})})
     initial = {"date": timezone.localdate()} if held else {}
     if org.kind == OrgKind.GROUP:
         initial["type"] = MeetingType.GROUP
@@ -351,10 +356,13 @@ def calendar(request):
     weeks = selectors.calendar_weeks(request.user, org, month)
     prev_month = (month.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
     next_month = (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
-    has_scope = scoping.has_party_scope(request.user)
+    # The organisations offered (the rows read once; bounded above ORG_PICKER_FULL_MAX); none without a party role.
+    offered = OrgChoice(selectors.scoped_orgs(request.user), None) if scoping.has_party_scope(request.user) else None
     return render(request, "life/calendar.html", {
         "weeks": weeks, "month": month, "org": org, "today": today, "prev_month": prev_month,
-        "next_month": next_month, "orgs": selectors.scoped_orgs(request.user) if has_scope else [],
+        "next_month": next_month, "offered": bool(offered),
+        "org_picker": org_picker("org", offered.queryset, org, empty_label="全部组织", label_from_instance=org_name,
+                                 attrs={"id": "cal-org"}, head=offered.head) if offered else None,
         "weekdays": "一二三四五六日"})
 
 

@@ -75,6 +75,8 @@ class OrgPicker(forms.Select):
     def __init__(self, attrs=None, choices=(), *, exclude_groups=False):
         super().__init__(attrs, choices)
         self.exclude_groups = exclude_groups
+        self.head = None     # the rows of queryset[:limit + 1] when the caller read them already (OrgChoice)
+        self.known = ()      # organisations the caller looked up already (the chosen one)
 
     # -- what to list ------------------------------------------------------------------------------------------
     def _chosen_value(self, value):
@@ -93,7 +95,7 @@ class OrgPicker(forms.Select):
         if queryset is None:
             return empty, False
         limit = full_max()
-        head = list(queryset.all()[:limit + 1])
+        head = self.head if self.head is not None else list(queryset.all()[:limit + 1])
         if len(head) <= limit or queryset.query.is_sliced or not issubclass(queryset.model, Organisation):
             if len(head) > limit:     # cannot narrow a sliced or foreign queryset: list it as Django would
                 return list(iterator), False
@@ -102,7 +104,7 @@ class OrgPicker(forms.Select):
         key = field.to_field_name or "pk"
         chosen = None
         if chosen_value is not None:
-            chosen = next((o for o in head if str(field.prepare_value(o)) == chosen_value), None)
+            chosen = next((o for o in [*head, *self.known] if str(field.prepare_value(o)) == chosen_value), None)
             if chosen is None:
                 try:
                     chosen = queryset.filter(**{key: chosen_value}).first()
@@ -184,23 +186,93 @@ class OrgPickerField(forms.ModelChoiceField):
     widget = OrgPicker
 
 
+def org_name(org):
+    """The label most filters give an organisation: its name."""
+    return org.name
+
+
+def name_and_kind(org):
+    """An organisation with its kind, as the 选择组织 steps of the forms show it: 实验中学党总支（党总支）."""
+    return f"{org.name}（{org.get_kind_display()}）"
+
+
 def org_picker(name, queryset, value, *, empty_label="全部", label_from_instance=None, attrs=None,
-               exclude_groups=False):
+               exclude_groups=False, head=None):
     """A picker to put into a hand-written filter form: `{{ picker }}` renders it (lazily, so a page that does
-    not show it pays nothing). `value` is the chosen organisation (or its id, or None)."""
+    not show it pays nothing). `value` is the chosen organisation (or its id, or None). `head`: the rows of
+    `queryset[:ORG_PICKER_FULL_MAX + 1]` when the view read them already (see OrgChoice), so as not to read
+    them twice."""
     return _LazyPicker(name, queryset, value, empty_label=empty_label, label_from_instance=label_from_instance,
-                       attrs=attrs or {}, exclude_groups=exclude_groups)
+                       attrs=attrs or {}, exclude_groups=exclude_groups, head=head)
+
+
+def _as_pk(value):
+    if isinstance(value, Organisation):
+        return value.pk
+    value = str(value if value is not None else "").strip()
+    return int(value) if value.isdigit() else None
+
+
+class OrgChoice:
+    """The organisation a filter asks for (`?org=`), looked up in `queryset` (the organisations the page allows,
+    in path order), and its picker — in one query for a small scope.
+
+    Reads `queryset[:ORG_PICKER_FULL_MAX + 1]` once: when that is every row (a small scope) the chosen organisation
+    is found among them and the picker renders them without another query, exactly like a loop over the whole
+    queryset did; otherwise the chosen organisation is looked up by id (one more query) and the picker is bounded.
+    An id that is not in `queryset` (outside the scope, not a number) finds nothing: `found` is None and `org` is
+    the default — None, the first organisation (`default="first"`: the widest, in path order), or what
+    `default(choice)` returns. `requested` is the id asked for (None when none or not a number)."""
+
+    def __init__(self, queryset, value, *, default=None):
+        limit = full_max()
+        self.queryset = queryset
+        self.head = list(queryset[:limit + 1])
+        self.complete = len(self.head) <= limit
+        self.requested = _as_pk(value)
+        org = None
+        if self.requested is not None:
+            org = next((o for o in self.head if o.pk == self.requested), None)
+            if org is None and not self.complete:
+                org = queryset.filter(pk=self.requested).first()
+        self.found = org
+        if org is None and default == "first":
+            org = self.first
+        elif org is None and callable(default):
+            org = default(self)
+        self.org = org
+
+    @property
+    def first(self):
+        return self.head[0] if self.head else None
+
+    @property
+    def rows(self):
+        """Every organisation of the queryset when there are at most ORG_PICKER_FULL_MAX, else None."""
+        return self.head if self.complete else None
+
+    def __bool__(self):
+        return bool(self.head)
+
+    def picker(self, name="org", *, empty_label=None, label_from_instance=org_name, **kwargs):
+        """The picker of the chosen organisation (no empty option unless `empty_label`), reusing the rows read."""
+        lazy = org_picker(name, self.queryset, self.org, empty_label=empty_label,
+                          label_from_instance=label_from_instance, head=self.head, **kwargs)
+        lazy.known = [self.org] if self.org is not None else []
+        return lazy
 
 
 class _LazyPicker:
-    def __init__(self, name, queryset, value, *, empty_label, label_from_instance, attrs, exclude_groups):
+    def __init__(self, name, queryset, value, *, empty_label, label_from_instance, attrs, exclude_groups, head):
         self.name, self.queryset, self.value, self.attrs = name, queryset, value, attrs
         self.empty_label, self.label_from_instance, self.exclude_groups = empty_label, label_from_instance, \
             exclude_groups
+        self.head, self.known = head, []
 
     def __html__(self):
         field = OrgPickerField(queryset=self.queryset, required=False, empty_label=self.empty_label,
                                widget=OrgPicker(exclude_groups=self.exclude_groups))
+        field.widget.head, field.widget.known = self.head, self.known
         if self.label_from_instance is not None:
             field.label_from_instance = self.label_from_instance
         value = self.value.pk if isinstance(self.value, Organisation) else self.value
@@ -208,3 +280,35 @@ class _LazyPicker:
         return field.widget.render(self.name, value, attrs=attrs)
 
     __str__ = __html__
+
+
+class OfferedOrgField(forms.ModelChoiceField):
+    """An organisation among those a view offers (an OrgChoice), for forms that used to be given the list of them:
+    rendered with OrgPicker (no empty option), refused with ChoiceField's message, and — for a small scope — shown
+    and validated from the rows the OrgChoice read, without another query. The cleaned value is the organisation."""
+
+    widget = OrgPicker
+    default_error_messages = {"invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"]}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("empty_label", None)
+        super().__init__(queryset=Organisation.objects.none(), **kwargs)
+        self.rows = None
+
+    def offer(self, choice):
+        """Offer the organisations of `choice` (an OrgChoice)."""
+        self.queryset = choice.queryset
+        self.rows = choice.rows
+        self.widget.head = choice.head
+
+    def label_from_instance(self, obj):
+        return obj.name
+
+    def to_python(self, value):
+        if value in self.empty_values or self.rows is None:
+            return super().to_python(value)
+        org = next((o for o in self.rows if str(o.pk) == str(value)), None)
+        if org is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                  params={"value": value})
+        return org

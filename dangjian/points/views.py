@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.core import scoping
 from dangjian.core.forms import submit_form
-from dangjian.dues.selectors import pick_org, scope_orgs
+from dangjian.dues.selectors import choose_org, scope_orgs
 from dangjian.members.models import Person
 from dangjian.orgs.models import Organisation
 
@@ -37,6 +37,11 @@ def _years():
     return list(range(this, this - 6, -1))
 
 
+def _picker(choice):
+    """The 党组织（含下级） filter (points/_picker.html)."""
+    return choice.picker(attrs={"id": "f-org"}, exclude_groups=True)
+
+
 def _own_person(user):
     return Person.objects.filter(user_id=user.pk).only("id").first() if user.is_authenticated else None
 
@@ -51,15 +56,15 @@ def home(request):
             year = request.GET.get("year", "")
             return redirect(reverse("points:mine") + (f"?year={year}" if year.isdigit() else ""))
         raise PermissionDenied("您没有查看党员积分的权限")
-    orgs = scope_orgs(user)
-    org = pick_org(orgs, request.GET.get("org"))
+    choice = choose_org(scope_orgs(user), request.GET.get("org"))
+    org = choice.org
     year = _year(request)
     q = (request.GET.get("q") or "").strip()[:selectors.Q_MAX_LENGTH]
     scores = selectors.subtree_scores(org, *selectors.year_period(year), q=q) if org is not None else []
     effective = rulebook.effective(org) if org is not None else None
     page = Paginator(scores, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "points/ranking.html", {
-        "orgs": orgs, "org": org, "year": year, "years": _years(), "q": q, "page": page, "effective": effective,
+        "org_picker": _picker(choice), "org": org, "year": year, "years": _years(), "q": q, "page": page, "effective": effective,
         "sources": effective.rules if effective else (), "tab": "ranking"})
 
 
@@ -91,12 +96,12 @@ def rules(request):
     """The rule set in force at an organisation and where it comes from; the rule sets set inside the scope."""
     if not scoping.has_party_scope(request.user):
         raise PermissionDenied("您没有查看积分办法的权限")
-    orgs = scope_orgs(request.user)
-    org = pick_org(orgs, request.GET.get("org"))
+    choice = choose_org(scope_orgs(request.user), request.GET.get("org"))
+    org = choice.org
     effective = rulebook.effective(org) if org is not None else None
     rule_sets = RuleSet.objects.visible_to(request.user).select_related("org", "updated_by").order_by("org__path")
     return render(request, "points/rules.html", {
-        "orgs": orgs, "org": org, "effective": effective, "rule_sets": rule_sets, "default_base": rulebook.DEFAULT_BASE,
+        "org_picker": _picker(choice), "org": org, "effective": effective, "rule_sets": rule_sets, "default_base": rulebook.DEFAULT_BASE,
         "can_write": org is not None and scoping.can_write(request.user, org), "tab": "rules"})
 
 

@@ -16,6 +16,7 @@ from dangjian.core import scoping, uploads
 from dangjian.core.forms import add_service_errors, submit_form
 from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, Organisation
+from dangjian.orgs.picker import OrgChoice, name_and_kind, org_name, org_picker
 
 from . import selectors, services
 from .forms import FORMS, PhotoForm
@@ -112,7 +113,8 @@ def record_list(request, key):
         services.hardship_read(actor=request.user, files=page.object_list, listing=True)
     return render(request, "service/list.html", {
         "kind": kind, "page": page, "filters": filters, "query": query, "tabs": _tabs(request.user),
-        "orgs": Organisation.objects.visible_to(request.user).filter(dissolved_on__isnull=True),
+        "org_picker": org_picker("org", Organisation.objects.visible_to(request.user).filter(
+            dissolved_on__isnull=True), filters["org"], label_from_instance=org_name, attrs={"id": "f-org"}),
         "choices": kind.kinds.choices if kind.kinds else None,
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
         "table": f"service/_table_{kind.key}.html",
@@ -135,8 +137,11 @@ def record_new(request, key):
     orgs = selectors.writable_orgs(request.user)
     org = orgs.filter(pk=org_id).first() if org_id and str(org_id).isdigit() else None
     if org is None:
-        return render(request, "service/org_pick.html", {"kind": kind, "orgs": orgs, "error": bool(org_id),
-                                                          "tabs": _tabs(request.user)})
+        choice = OrgChoice(orgs, None)
+        return render(request, "service/org_pick.html", {
+            "kind": kind, "has_orgs": bool(choice), "error": bool(org_id), "tabs": _tabs(request.user),
+            "org_picker": choice.picker(label_from_instance=name_and_kind, attrs={
+                "id": "pick-org", "class": "form-select mb-3", "required": True})})
     form = FORMS[kind.model](request.POST or None, request.FILES or None, org=org,
                              initial={"date": timezone.localdate()})
     done = submit_form(request, form, lambda d: kind.create(actor=request.user, org=org, **form.service_data()),
@@ -266,20 +271,28 @@ def photo_delete(request, pk):
 
 # --- the figures --------------------------------------------------------------------------------
 
+def _widest(choice):
+    """The shallowest organisation of the choice (by depth, then path): among the rows read when they are all
+    there, else one query."""
+    if choice.rows is not None:
+        return min(choice.rows, key=lambda o: (o.depth, o.path), default=None)
+    return choice.queryset.order_by("depth", "path").first()
+
+
 @login_required
 @require_GET
 def summary(request):
     if not scoping.has_party_scope(request.user):
         raise PermissionDenied("您没有查看此类记录的权限")
-    orgs = Organisation.objects.visible_to(request.user).filter(dissolved_on__isnull=True)
-    org_id = request.GET.get("org")
-    org = orgs.filter(pk=org_id).first() if org_id and str(org_id).isdigit() else None
-    org = org or orgs.order_by("depth", "path").first()
+    choice = OrgChoice(Organisation.objects.visible_to(request.user).filter(dissolved_on__isnull=True),
+                       request.GET.get("org"), default=_widest)
+    org = choice.org
     today = timezone.localdate()
     start = selectors.parse_date(request.GET.get("start")) or date(today.year, 1, 1)
     end = selectors.parse_date(request.GET.get("end")) or today
     if end < start:
         start, end = end, start
     return render(request, "service/summary.html", {
-        "figures": selectors.summary(org, start, end), "orgs": orgs, "org": org, "start": start, "end": end,
+        "figures": selectors.summary(org, start, end), "org": org, "start": start, "end": end,
+        "org_picker": choice.picker(attrs={"id": "s-org"}),
         "tabs": _tabs(request.user)})

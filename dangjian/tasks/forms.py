@@ -81,7 +81,7 @@ class InstructorForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, schools, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organisation.objects.filter(pk__in=[o.pk for o in schools])
+        self.fields["org"].queryset = schools   # a queryset: the picker bounds it for a large scope
         self.fields["person"].queryset = people
 
 

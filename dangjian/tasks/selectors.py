@@ -1,6 +1,7 @@
 """Scoped reads of the tasks app: who receives a task, the issuer's table, pledges coverage, the year summary."""
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models.functions import Length, Substr
 
 from dangjian.core import scoping
 from dangjian.orgs.models import BRANCH_KINDS, WRITE_ROLES, Organisation, OrgKind
@@ -30,16 +31,13 @@ def schools_in(orgs):
 
 
 def school_orgs(user, *, write=False):
-    """School-level organisations in the user's (write) scope, in one query."""
+    """School-level organisations in the user's (write) scope (as `schools_in`: active, not a 工委/片区党委/党小组,
+    directly under an active 工委 or 片区党委), a queryset in path order — never loaded whole for a large scope."""
     roles = WRITE_ROLES if write else None
-    under = list(Organisation.objects.active().filter(scoping.scope_q(user, "path", roles)).only("path"))
-    if not under:
-        return []
-    q = Q(pk__in=[])
-    for o in under:
-        q |= Q(path__startswith=o.path) | Q(path=o.path[:-Organisation.steplen])
-    rows = list(Organisation.objects.active().filter(q).order_by("path"))
-    return [o for o in schools_in(rows) if any(o.path.startswith(u.path) for u in under)]
+    parent = Organisation.objects.active().filter(
+        kind__in=UPPER_KINDS, path=Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Organisation.steplen))
+    return (Organisation.objects.active().filter(scoping.scope_q(user, "path", roles))
+            .exclude(kind__in=[*UPPER_KINDS, OrgKind.GROUP]).filter(Exists(parent)))
 
 
 def receivers_for(org, mode, explicit=()):

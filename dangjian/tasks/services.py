@@ -250,8 +250,7 @@ def _instructor_snapshot(i):
 
 def _validate_instructor(actor, i, phone):
     errors = {}
-    schools = {o.pk for o in selectors.school_orgs(actor, write=True)} if actor is not None else None
-    if schools is not None and i.org_id not in schools:
+    if actor is not None and not selectors.school_orgs(actor, write=True).filter(pk=i.org_id).exists():
         errors["org"] = "请选择您管理范围内的学校党组织。"
     if i.person is not None:
         i.name = i.person.name

@@ -15,6 +15,7 @@ from dangjian.core.forms import submit_form
 from dangjian.core.pages import fail_back, paginate
 from dangjian.members.models import Person
 from dangjian.orgs.models import WRITE_ROLES
+from dangjian.orgs.picker import OrgChoice
 
 from . import selectors, services
 from .forms import STATE_CHOICES, AnswerForm, InstructorForm, PledgeForm, TaskForm
@@ -179,16 +180,20 @@ def _year(request):
 def pledges(request):
     """Which organisations of the chosen subtree have signed their 目标责任书 for the year."""
     scoping.require_party_scope(request, "tasks")
-    orgs = list(selectors.readable_orgs(request.user).only("id", "name", "path", "depth")[:500])
-    org = next((o for o in orgs if str(o.pk) == request.GET.get("org")), orgs[0] if orgs else None)
+    choice = OrgChoice(selectors.readable_orgs(request.user).only("id", "name", "path", "depth"),
+                       request.GET.get("org"), default="first")
+    org = choice.org
     year = _year(request)
     rows = selectors.pledge_coverage(org, year) if org else []
     signed = sum(1 for _, p in rows if p)
     page, query = paginate(request, rows)
     return render(request, "tasks/pledges.html", {
-        "orgs": orgs, "org": org, "year": year, "page": page, "query": query, "signed": signed,
+        "org_picker": choice.picker(attrs={"id": "f-org"}, exclude_groups=True), "org": org, "year": year,
+        "page": page, "query": query, "signed": signed,
         "total": len(rows), "unsigned": len(rows) - signed, "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
-        "writable": {o.pk for o in selectors.writable_orgs(request.user).only("id")}})
+        # Only the organisations on this page: the writable part of a large scope is never loaded whole.
+        "writable": set(selectors.writable_orgs(request.user).filter(pk__in=[o.pk for o, _ in page])
+                        .values_list("pk", flat=True))})
 
 
 def _pledge(request, pk, *, write=False):

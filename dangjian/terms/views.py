@@ -11,6 +11,7 @@ from dangjian.core import scoping
 from dangjian.core.forms import add_service_errors
 from dangjian.core.pages import paginate
 from dangjian.orgs.models import WRITE_ROLES, Organisation
+from dangjian.orgs.picker import org_name, org_picker
 
 from . import selectors, services
 from .forms import (ApprovalForm, CandidateFormSet, ElectionForm, ExtensionApproveForm, ExtensionRequestForm,
@@ -49,7 +50,8 @@ def home(request):
     return render(request, "terms/home.html", {
         "page": page, "filters": filters, "query": query, "on": on,
         "states": selectors.State.choices, "counts": selectors.counts_by_state(terms),
-        "orgs": selectors.electing_orgs(Organisation.objects.visible_to(request.user)).only("pk", "name"),
+        "org_picker": org_picker("org", selectors.electing_orgs(Organisation.objects.visible_to(request.user)).only(
+            "pk", "name", "path", "depth"), filters["org"], label_from_instance=org_name, attrs={"id": "f-org"}),
         "can_write": bool(scoping.scope_paths(request.user, WRITE_ROLES)),
     })
 

@@ -18,6 +18,7 @@ from dangjian.core.forms import submit_form
 from dangjian.core.pages import paginate
 from dangjian.members.models import ENDED_STATUSES, Person
 from dangjian.orgs.models import Organisation
+from dangjian.orgs.picker import org_name, org_picker
 
 from . import selectors, services
 from .forms import ArticleForm, DutyPostForm, HonourForm, LessonForm, LessonReviewForm, MentorPairForm
@@ -89,7 +90,9 @@ def home(request):
     figures = selectors.summary(org, start, end) if org is not None else None
     return render(request, "vanguard/home.html", {
         "figures": figures, "org": org, "year": year, "years": range(today.year, today.year - 6, -1),
-        "orgs": selectors.scoped_orgs(request.user), "tab": "home", "kinds": KINDS.values(),
+        "org_picker": org_picker("org", selectors.scoped_orgs(request.user), org, empty_label=None,
+                                 label_from_instance=org_name, attrs={"id": "f-org"}),
+        "tab": "home", "kinds": KINDS.values(),
         "sections": _sections(figures) if figures else []})
 
 
@@ -132,7 +135,9 @@ def record_list(request, kind):
     spec = selectors.SPECS[kind.slug]
     return render(request, "vanguard/list.html", {
         "kind": kind, "tab": kind.slug, "kinds": KINDS.values(), "page": page, "filters": filters,
-        "query": query, "today": today, "orgs": selectors.scoped_orgs(request.user),
+        "query": query, "today": today,
+        "org_picker": org_picker("org", selectors.scoped_orgs(request.user), filters["org"],
+                                 label_from_instance=org_name, attrs={"id": "f-org"}),
         "choice_filters": [(f, f.options(today), filters.get(f.param, "")) for f in spec.filters],
         "dated": bool(spec.date_field or spec.between), "can_write": _can_write(request),
         "table": f"vanguard/_table_{kind.slug}.html"})
