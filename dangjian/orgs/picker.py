@@ -23,7 +23,6 @@ from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 
 from .models import Organisation, OrgKind
 
@@ -176,7 +175,7 @@ class OrgPicker(forms.Select):
 
     def _render(self, template_name, context, renderer=None):
         if context["picker"]["bounded"]:
-            return mark_safe(render_to_string(self.bounded_template_name, context))
+            return render_to_string(self.bounded_template_name, context)   # a SafeString: the template escaped it
         return super()._render(template_name, context, renderer)
 
 
