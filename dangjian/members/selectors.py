@@ -163,8 +163,11 @@ def summary(org, start, end):
     active = OrgMembership.objects.filter(org__path__startswith=org.path, started_on__lte=end).filter(
         Q(ended_on__isnull=True) | Q(ended_on__gt=end))
     no_history = ~Exists(OrgMembership.objects.filter(person=OuterRef("pk")))
-    people = Person.objects.filter(Q(pk__in=active.values("person_id")) | (Q(org__path__startswith=org.path)
-                                                                          & no_history))
+    # A correlated EXISTS (an index probe per person), not `pk IN (subquery)`: under the OR PostgreSQL cannot turn
+    # the IN into a join, and once the subquery's ids outgrow work_mem (a province: 1.2 million) it rescans them
+    # for every person — quadratic (EXPLAIN at 100×: a materialised SubPlan under the person scan).
+    people = Person.objects.filter(Exists(active.filter(person=OuterRef("pk")))
+                                   | (Q(org__path__startswith=org.path) & no_history))
     last = (StatusEvent.objects.filter(person=OuterRef("pk"), effective_on__lte=end)
             .order_by("-effective_on", "-id").values("status")[:1])
     has_events = Exists(StatusEvent.objects.filter(person=OuterRef("pk")))
