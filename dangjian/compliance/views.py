@@ -158,8 +158,7 @@ def _chosen_and_subtree(request, *, children_only=False):
         q |= Q(pk=wanted) & scoping.scope_q(request.user)
     found = list(Organisation.objects.active().filter(q))
     chosen = next((o for o in found if o.pk == wanted), None) or next(o for o in found if o.path == paths[0])
-    step = Organisation.steplen
-    ancestor_paths = [chosen.path[:end] for end in range(step, len(chosen.path), step)]
+    ancestor_paths = Organisation.ancestor_paths(chosen.path)
     above = [p for p in ancestor_paths if any(p.startswith(s) for s in paths)] + paths
     subtree, around = [], {}
     below = Q(path__startswith=chosen.path)
@@ -180,8 +179,8 @@ def _picker_orgs(chosen, subtree, ancestors, tops):
     in scope, itself and its direct children (at most PICKER_CHILDREN_MAX) — never the whole scope, which at
     province scale is ~160 000 options. Other organisations are reached by drilling down in the matrix (or by
     ?org=, which the form still accepts when the id is in scope, since the chosen one is always offered).
-    Deliberately small and isolated: to be replaced by the shared OrgPicker widget (dangjian/orgs/picker.py,
-    being built on another branch) once it lands."""
+    Not yet the shared OrgPicker (dangjian/orgs/picker.py): these forms' fields are choice lists, and this list
+    also serves the matrix's drill-down; moving them to OrgPicker would add its search."""
     children = [o for o in subtree if o.depth == chosen.depth + 1][:PICKER_CHILDREN_MAX]
     picked = {o.path: o for o in [*tops, *ancestors, chosen, *children]}
     return [picked[p] for p in sorted(picked)]
@@ -202,9 +201,7 @@ def _continued_under(rows, subtree):
     of the tree): named above the table so the rows keep their context. From the loaded subtree, no query."""
     if not rows:
         return []
-    first = rows[0].org.path
-    step = Organisation.steplen
-    wanted = {first[:end] for end in range(step, len(first), step)}
+    wanted = set(Organisation.ancestor_paths(rows[0].org.path))
     return [o for o in subtree if o.path in wanted]
 
 

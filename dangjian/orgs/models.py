@@ -87,6 +87,11 @@ class Organisation(MP_Node):
     def is_dissolved(self):
         return self.dissolved_on is not None
 
+    @classmethod
+    def ancestor_paths(cls, path):
+        """The paths of the organisation at `path`'s ancestors, root first (the materialised path's prefixes)."""
+        return [path[:end] for end in range(cls.steplen, len(path), cls.steplen)]
+
     def snapshot(self):
         return {
             "name": self.name,

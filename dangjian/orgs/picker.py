@@ -55,15 +55,10 @@ def search(user, q, *, exclude_groups=False, limit=SEARCH_MAX):
     return list(qs.only("id", "path", "depth", "name", "kind", "unit_name").order_by("path")[:limit])
 
 
-def _ancestor_paths(org):
-    step = Organisation.steplen
-    return [org.path[:i] for i in range(step, len(org.path), step)]
-
-
 def _tops(rows):
     """The rows (in path order) none of whose ancestors is among the rows."""
     paths = {row.path for row in rows}
-    return [row for row in rows if not any(p in paths for p in _ancestor_paths(row))]
+    return [row for row in rows if not any(p in paths for p in Organisation.ancestor_paths(row.path))]
 
 
 class OrgPicker(forms.Select):
@@ -112,7 +107,7 @@ class OrgPicker(forms.Select):
         rows = {}
         if chosen is not None:
             rows[chosen.pk] = chosen
-            ancestors = _ancestor_paths(chosen)
+            ancestors = Organisation.ancestor_paths(chosen.path)
             if ancestors:
                 rows.update((o.pk, o) for o in queryset.filter(path__in=ancestors))
             anchors = [chosen]
@@ -142,7 +137,7 @@ class OrgPicker(forms.Select):
         if chosen is not None:
             keep.add(str(chosen.pk))
             keep.update(str(pk) for pk in Organisation.objects.filter(
-                path__in=_ancestor_paths(chosen)).values_list("pk", flat=True))
+                path__in=Organisation.ancestor_paths(chosen.path)).values_list("pk", flat=True))
             keep.update(str(pk) for pk in Organisation.objects.filter(
                 path__startswith=chosen.path, depth=chosen.depth + 1).order_by("path").values_list(
                 "pk", flat=True)[:CHILDREN_MAX])

@@ -132,10 +132,9 @@ def tree_page(user, *, include_dissolved=False, q=""):
     if q:
         found = list(visible.filter(Q(name__contains=q) | Q(unit_name__contains=q))[:TREE_SEARCH_MAX + 1])
         capped, found = len(found) > TREE_SEARCH_MAX, found[:TREE_SEARCH_MAX]
-        above = {o.path[:end] for o in found for end in range(step, len(o.path), step)}
+        above = {p for o in found for p in Organisation.ancestor_paths(o.path)}
         names = {a.path: a.name for a in Organisation.objects.filter(path__in=above).visible_to(user)}
-        trails = {o.pk: [names[o.path[:end]] for end in range(step, len(o.path), step) if o.path[:end] in names]
-                  for o in found}
+        trails = {o.pk: [names[p] for p in Organisation.ancestor_paths(o.path) if p in names] for o in found}
         totals = subtree_totals([o.path for o in found], include_dissolved=include_dissolved)
         rows = _rows(found, totals, base_depth, match=True, trails=trails)
         for row in rows:
@@ -154,8 +153,7 @@ def tree_below(user, parent, *, include_dissolved=False, indent=0):
     """One organisation (in the user's scope) and its children, each with subtree totals, for expanding it in
     the tree (its row shown at `indent`), plus its ancestors in scope for the page rooted there:
     {"parent", "rows", "ancestors", "capped"}. Two queries whatever the size of its subtree."""
-    step = Organisation.steplen
-    ancestor_paths = [parent.path[:end] for end in range(step, len(parent.path), step)]
+    ancestor_paths = Organisation.ancestor_paths(parent.path)
     scope = scoping.scope_paths(user)
     visible_above = [p for p in ancestor_paths if any(p.startswith(s) for s in scope)]
     children = Q(path__startswith=parent.path, depth=parent.depth + 1)
@@ -182,8 +180,7 @@ def writable_orgs(user, *, kinds=None):
 def org_detail(org, user):
     """Everything the organisation page shows, in a fixed number of queries."""
     ancestors = list(Organisation.objects.filter(
-        path__in=[org.path[:i] for i in range(Organisation.steplen, len(org.path), Organisation.steplen)]
-    ).visible_to(user))
+        path__in=Organisation.ancestor_paths(org.path)).visible_to(user))
     children = list(Organisation.objects.get_children(org).order_by("path"))
     # Subtree totals per child: one grouped query on the subtree, rolled up by path prefix.
     subtree_rows = (Person.objects.filter(org__path__startswith=org.path, status__in=PARTY_MEMBER_STATUSES)

@@ -83,7 +83,7 @@ def form_choices(file):
     """Querysets for the step form: party members of the organisation, held meetings of the organisation,
     its subtree or its ancestors since the application, and their admission/confirmation votes."""
     org = file.org
-    ancestors = [org.path[:end] for end in range(org.steplen, len(org.path), org.steplen)]
+    ancestors = Organisation.ancestor_paths(org.path)
     people = (Person.objects.filter(org__path__startswith=org.path, status__in=PARTY_MEMBER_STATUSES)
               .exclude(pk=file.person_id).order_by("name", "id"))
     meeting_q = Q(org__path__startswith=org.path) | Q(org__path__in=ancestors)

@@ -35,8 +35,7 @@ def _roots(request):
 
 def _render(request, root, roots):
     today = timezone.localdate()
-    step = Organisation.steplen
-    ancestor_paths = [root.path[:end] for end in range(step, len(root.path), step)]
+    ancestor_paths = Organisation.ancestor_paths(root.path)
     # One query for the subtree (active organisations) and the root's ancestors (for the breadcrumbs).
     rows = list(Organisation.objects.filter(Q(path__startswith=root.path, dissolved_on__isnull=True)
                                             | Q(path__in=ancestor_paths)).order_by("path"))
