@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from .engine import SEVERITY_ORDER, findings_for
 from .models import FindingRun, StoredFinding
+from .rulebook import Severity, rules_by_id
 
 SEVERITIES = tuple(SEVERITY_ORDER)   # overdue, soon, info
 GROUP_ORGS = 3                       # organisations named per rule and severity on the 工作台
@@ -80,12 +81,10 @@ class FindingSet:
             orgs = names.setdefault((rule_id, severity), [])
             if name not in orgs:
                 orgs.append(name)
-        out = []
-        for head in heads:
-            sample = StoredFinding(rule_id=head["rule_id"], severity=head["severity"])
-            out.append({"rule": sample.rule, "severity": head["severity"], "severity_label": sample.severity_label,
-                        "count": head["count"], "orgs": names.get((head["rule_id"], head["severity"]), [])})
-        return out
+        rules = rules_by_id()
+        return [{"rule": rules[head["rule_id"]], "severity": head["severity"],
+                 "severity_label": Severity.LABELS[head["severity"]], "count": head["count"],
+                 "orgs": names.get((head["rule_id"], head["severity"]), [])} for head in heads]
 
 
 def _groups(findings):

@@ -34,15 +34,16 @@ def home(request):
             Person.objects.visible_to(user).values_list("status").annotate(n=Count("id")).values_list("status", "n")
         )
         findings = findings_in(orgs)
+        groups = findings.groups()
         context.update(
             org_counts=[(OrgKind(k).label, by_kind.get(k, 0)) for k in OrgKind.values if by_kind.get(k)],
             status_counts=[(Status(s).label, status_counts.get(s, 0))
                            for s in (Status.FULL, Status.PROBATIONARY, Status.CANDIDATE, Status.ACTIVIST,
                                      Status.APPLICANT)],
             member_total=status_counts.get(Status.FULL, 0) + status_counts.get(Status.PROBATIONARY, 0),
-            finding_groups=findings.groups(),
+            finding_groups=groups,
             findings=findings,
-            findings_total=sum(findings.severity_counts().values()),
+            findings_total=sum(g["count"] for g in groups),
             scopes=scoping.assignments(user),
         )
     person = getattr(user, "person", None) if hasattr(user, "person") else None

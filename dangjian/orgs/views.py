@@ -64,12 +64,13 @@ def org_detail(request, pk):
     org = scoping.get_for_user(request, Organisation.objects, pk)
     context = selectors.org_detail(org, request.user)
     findings = findings_in(Organisation.objects.subtree_of(org).active())
+    groups = findings.groups()
     context.update(
         org=org,
         can_write=scoping.can_write(request.user, org),
         findings=findings,
-        finding_groups=findings.groups(),
-        findings_total=sum(findings.severity_counts().values()),
+        finding_groups=groups,
+        findings_total=sum(g["count"] for g in groups),
         can_upgrade=OrgKind(org.kind) in UPGRADES and not org.is_dissolved,
         can_add_child=bool(ALLOWED_CHILDREN[OrgKind(org.kind)]) and not org.is_dissolved,
     )
